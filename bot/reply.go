@@ -61,6 +61,8 @@ type Reply struct {
 	// Mode says which path produced the answer: "llm", "extractive", "section",
 	// "cite", "reload", "help" or "error".
 	Mode string `json:"mode"`
+	// Model names the chat model that wrote the answer, empty for extractive answers.
+	Model string `json:"model,omitempty"`
 	// Removed counts citations dropped by the citation check.
 	Removed int `json:"citations_removed"`
 	// Notice is a short remark for the user, e.g. that the model was unavailable.

@@ -1,0 +1,473 @@
+// Package discord connects the bot to Discord: it registers the slash
+// commands, answers interactions, mentions, DMs and threads, and renders
+// replies within Discord's limits. It is the only package that imports
+// discordgo; the bot below it knows nothing about Discord.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/citebot/citebot/bot"
+)
+
+// Handler is what the adapter needs from the bot; *bot.Bot satisfies it.
+type Handler interface {
+	// Handle answers one request; progress receives partial replies.
+	Handle(ctx context.Context, req bot.Request, progress func(bot.Reply)) bot.Reply
+	// Complete returns up to n labels matching prefix, for autocomplete.
+	Complete(prefix string, n int) []string
+	// RecordVote stores a 👍/👎 on an answer.
+	RecordVote(ctx context.Context, v bot.Vote) error
+}
+
+// Config configures Run.
+type Config struct {
+	Token              string       // DISCORD_TOKEN (with or without the "Bot " prefix)
+	GuildID            string       // CITEBOT_GUILD_ID: register commands on one server (fast), else globally
+	BaseURL            string       // CITEBOT_DISCORD_URL, default DefaultBaseURL
+	MaxAttachmentBytes int          // refuse larger /reload attachments before downloading; 0 means DefaultMaxAttachmentBytes
+	Logger             *slog.Logger // nil means slog.Default()
+}
+
+// DefaultMaxAttachmentBytes bounds /reload attachments when Config leaves it 0.
+const DefaultMaxAttachmentBytes = 5 << 20
+
+var (
+	// ErrNoToken is returned by Run when Config.Token is empty.
+	ErrNoToken = errors.New("discord: no bot token (set DISCORD_TOKEN)")
+	// ErrTokenRejected is returned by Run when Discord refuses the token.
+	ErrTokenRejected = errors.New("discord: the bot token was rejected")
+)
+
+// Timeouts: every network call has one, on top of the caller's context.
+const (
+	restTimeout        = 15 * time.Second
+	openTimeout        = 30 * time.Second
+	downloadTimeout    = 30 * time.Second
+	voteTimeout        = 2 * time.Second
+	interactionTimeout = 14 * time.Minute // interaction tokens live 15 minutes
+	shutdownGrace      = 10 * time.Second
+	threadArchiveMins  = 1440
+	maxVotes           = 2000
+	maxThreads         = 2000
+)
+
+// Gateway close codes that retrying cannot fix.
+const (
+	closeAuthFailed       = 4004
+	closeDisallowedIntent = 4014
+)
+
+// Run connects to Discord, registers the slash commands and serves until ctx
+// is done, then closes the connection cleanly and returns nil. It returns an
+// error at once when the token is missing or rejected, or when the connection
+// or the registration fails. Errors and logs never contain the token.
+func Run(ctx context.Context, cfg Config, h Handler) error {
+	token := strings.TrimSpace(cfg.Token)
+	token = strings.TrimSpace(strings.TrimPrefix(token, "Bot "))
+	if token == "" {
+		return ErrNoToken
+	}
+	if h == nil {
+		return errors.New("discord: nil handler")
+	}
+	red := redactor{secrets: []string{token}}
+	err := run(ctx, cfg, token, h, red)
+	return red.err(err)
+}
+
+func run(ctx context.Context, cfg Config, token string, h Handler, red redactor) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("component", "discord")
+	if err := PointEndpoints(cfg.BaseURL); err != nil {
+		return err
+	}
+	bridgeLogs(log, red)
+
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return fmt.Errorf("discord: new session: %w", err)
+	}
+	s.Client = &http.Client{Timeout: restTimeout}
+	s.Dialer = &websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: restTimeout,
+		NetDialContext:   (&net.Dialer{Timeout: restTimeout, KeepAlive: 30 * time.Second}).DialContext,
+	}
+	// Identify and debug logs would carry the token; warnings are enough.
+	s.LogLevel = discordgo.LogWarning
+	// Handlers only spawn tracked goroutines, so running them in the gateway
+	// reader is cheap and lets shutdown wait for every one of them.
+	s.SyncEvents = true
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
+		discordgo.IntentsDirectMessages | discordgo.IntentMessageContent
+
+	a := newAdapter(s, h, cfg, log, red)
+	defer a.cancelJobs()
+
+	me, err := a.whoAmI(ctx)
+	if err != nil {
+		return err
+	}
+	a.botID = me.ID
+
+	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		log.Info("discord ready", "user", r.User.Username, "session", r.SessionID != "")
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { log.Info("discord gateway connected") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { log.Warn("discord gateway disconnected") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { log.Info("discord gateway resumed") })
+	s.AddHandler(a.onInteraction)
+	s.AddHandler(a.onMessage)
+
+	if err := a.open(ctx); err != nil {
+		return err
+	}
+	defer a.close()
+
+	appID := me.ID
+	s.State.RLock()
+	if s.State.Application != nil && s.State.Application.ID != "" {
+		appID = s.State.Application.ID
+	}
+	s.State.RUnlock()
+	if err := a.register(ctx, appID, cfg.GuildID); err != nil {
+		return err
+	}
+	log.Info("discord bot serving", "bot", me.Username, "guild", cfg.GuildID)
+	<-ctx.Done()
+	log.Info("discord bot stopping")
+	return nil
+}
+
+// adapter holds the session and what the handlers share.
+type adapter struct {
+	s     *discordgo.Session
+	h     Handler
+	cfg   Config
+	log   *slog.Logger
+	red   redactor
+	botID string // set before any handler is added
+
+	maxAttachment int
+	download      *http.Client
+	editInterval  time.Duration
+
+	votes   *lru[answered]
+	threads *lru[struct{}]
+
+	jobs       tracker
+	jobsCtx    context.Context
+	cancelJobs context.CancelFunc
+}
+
+func newAdapter(s *discordgo.Session, h Handler, cfg Config, log *slog.Logger, red redactor) *adapter {
+	// In-flight answers outlive Run's context by a grace period so that a
+	// shutdown does not leave users with a spinning "thinking…".
+	jobsCtx, cancel := context.WithCancel(context.Background())
+	max := cfg.MaxAttachmentBytes
+	if max <= 0 {
+		max = DefaultMaxAttachmentBytes
+	}
+	return &adapter{
+		s: s, h: h, cfg: cfg, log: log, red: red,
+		maxAttachment: max,
+		download:      &http.Client{Timeout: downloadTimeout},
+		editInterval:  time.Second,
+		votes:         newLRU[answered](maxVotes),
+		threads:       newLRU[struct{}](maxThreads),
+		jobsCtx:       jobsCtx,
+		cancelJobs:    cancel,
+	}
+}
+
+// whoAmI checks the token over REST before connecting, so a bad token gives
+// a clear error instead of a gateway reconnect loop.
+func (a *adapter) whoAmI(ctx context.Context) (*discordgo.User, error) {
+	ctx, cancel := context.WithTimeout(ctx, restTimeout)
+	defer cancel()
+	me, err := a.s.User("@me", discordgo.WithContext(ctx))
+	if err != nil {
+		var rest *discordgo.RESTError
+		if errors.Is(err, discordgo.ErrUnauthorized) ||
+			(errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized) {
+			return nil, fmt.Errorf("%w (HTTP 401 from %s)", ErrTokenRejected, discordgo.EndpointDiscord)
+		}
+		return nil, fmt.Errorf("discord: checking the bot token: %w", err)
+	}
+	return me, nil
+}
+
+// open connects the gateway. A gateway close 4004 means a rejected token;
+// 4014 means the Message Content intent is not enabled for the bot, so we
+// connect without it (thread follow-ups then need a mention).
+func (a *adapter) open(ctx context.Context) error {
+	err := a.openOnce(ctx)
+	if code := closeCode(err); code == closeDisallowedIntent {
+		a.log.Warn("discord: message content intent not enabled; thread follow-ups will need a mention")
+		a.s.Identify.Intents &^= discordgo.IntentMessageContent
+		err = a.openOnce(ctx)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case closeCode(err) == closeAuthFailed:
+		return fmt.Errorf("%w (gateway close 4004)", ErrTokenRejected)
+	default:
+		return fmt.Errorf("discord: connecting to the gateway: %w", err)
+	}
+}
+
+// openOnce runs Session.Open, which has no context, under ctx and a timeout.
+func (a *adapter) openOnce(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.s.Open() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		// Open may still finish; close whatever it opened.
+		go func() {
+			if <-done == nil {
+				_ = a.s.Close()
+			}
+		}()
+		return ctx.Err()
+	}
+}
+
+func closeCode(err error) int {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
+
+// close stops taking new work, lets in-flight answers finish for a grace
+// period, then closes the gateway without reconnecting.
+func (a *adapter) close() {
+	done := make(chan struct{})
+	go func() { a.jobs.closeAndWait(); close(done) }()
+	t := time.NewTimer(shutdownGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		a.log.Warn("discord: cancelling unfinished answers at shutdown")
+		a.cancelJobs()
+		<-done
+	}
+	a.s.Lock() // orders this write after any reconnect that read it
+	a.s.ShouldReconnectOnError = false
+	a.s.Unlock()
+	if err := a.s.Close(); err != nil {
+		a.log.Warn("discord: closing the gateway", "err", a.red.err(err))
+	}
+	a.log.Info("discord gateway closed")
+}
+
+// register bulk-overwrites the slash commands on the guild, or globally.
+func (a *adapter) register(ctx context.Context, appID, guildID string) error {
+	ctx, cancel := context.WithTimeout(ctx, restTimeout)
+	defer cancel()
+	cmds, err := a.s.ApplicationCommandBulkOverwrite(appID, guildID, Commands(), discordgo.WithContext(ctx))
+	if err != nil {
+		where := "globally"
+		if guildID != "" {
+			where = "on guild " + guildID
+		}
+		return fmt.Errorf("discord: registering slash commands %s: %w", where, err)
+	}
+	a.log.Info("discord commands registered", "count", len(cmds), "guild", guildID)
+	return nil
+}
+
+// Commands are the slash commands the bot registers.
+func Commands() []*discordgo.ApplicationCommand {
+	manage := int64(discordgo.PermissionManageGuild)
+	no := false
+	return []*discordgo.ApplicationCommand{
+		{
+			Name:        "ask",
+			Description: "Ask a question about the 2021 SCO Dushanbe Declaration",
+			DescriptionLocalizations: &map[discordgo.Locale]string{
+				discordgo.ChineseTW: "就《上合組織杜尚別宣言》提問",
+			},
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "question",
+				Description: "Your question", Required: true, MaxLength: 1000,
+			}},
+		},
+		{
+			Name:        "cite",
+			Description: "Show a passage by its label, e.g. 三(四)¶2",
+			DescriptionLocalizations: &map[discordgo.Locale]string{
+				discordgo.ChineseTW: "依標籤顯示原文段落，例如 三(四)¶2",
+			},
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "label",
+				Description: "Passage label", Required: true, Autocomplete: true,
+			}},
+		},
+		{
+			Name:                     "reload",
+			Description:              "Reload the document (admins)",
+			DefaultMemberPermissions: &manage,
+			DMPermission:             &no,
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionAttachment, Name: "file",
+				Description: "A new corpus (.txt or .md)", Required: false,
+			}},
+		},
+		{
+			Name:        "help",
+			Description: "How to use the bot",
+			DescriptionLocalizations: &map[discordgo.Locale]string{
+				discordgo.ChineseTW: "使用說明",
+			},
+		},
+	}
+}
+
+// tracker runs the handlers' goroutines so that shutdown can wait for them.
+type tracker struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// goTrack runs f unless the tracker is closed, and reports whether it did.
+func (t *tracker) goTrack(f func()) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		f()
+	}()
+	return true
+}
+
+func (t *tracker) closeAndWait() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.wg.Wait()
+}
+
+// redactor keeps secrets (the bot token, interaction tokens) out of errors
+// and logs.
+type redactor struct{ secrets []string }
+
+func (r redactor) str(s string) string {
+	for _, sec := range r.secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	return s
+}
+
+// err returns err unchanged unless its text holds a secret; then it returns
+// a flattened copy, since the wrapped chain would still hold the secret.
+func (r redactor) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := r.str(msg)
+	if clean == msg {
+		return err
+	}
+	if errors.Is(err, ErrTokenRejected) {
+		return fmt.Errorf("%w: %s", ErrTokenRejected, clean)
+	}
+	return errors.New(clean)
+}
+
+func (r redactor) with(more ...string) redactor {
+	return redactor{secrets: append(append([]string(nil), r.secrets...), more...)}
+}
+
+// discordgo logs through one package-wide function; it forwards to the
+// logger of the running adapter, redacted.
+var (
+	bridgeOnce sync.Once
+	bridged    atomic.Pointer[logBridge]
+)
+
+type logBridge struct {
+	log *slog.Logger
+	red redactor
+}
+
+func bridgeLogs(log *slog.Logger, red redactor) {
+	bridged.Store(&logBridge{log: log, red: red})
+	bridgeOnce.Do(func() {
+		discordgo.Logger = func(level, _ int, format string, args ...any) {
+			b := bridged.Load()
+			msg := b.red.str(fmt.Sprintf(format, args...))
+			switch level {
+			case discordgo.LogError:
+				b.log.Error("discordgo: " + msg)
+			case discordgo.LogWarning:
+				b.log.Warn("discordgo: " + msg)
+			default:
+				b.log.Debug("discordgo: " + msg)
+			}
+		}
+	})
+}
+
+// lru is a bounded map from message or channel id, oldest evicted first.
+type lru[V any] struct {
+	mu    sync.Mutex
+	max   int
+	m     map[string]V
+	order []string
+}
+
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, m: make(map[string]V)}
+}
+
+func (l *lru[V]) put(k string, v V) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.m[k]; !ok {
+		l.order = append(l.order, k)
+	}
+	l.m[k] = v
+	for len(l.order) > l.max {
+		delete(l.m, l.order[0])
+		l.order = l.order[1:]
+	}
+}
+
+func (l *lru[V]) get(k string) (V, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.m[k]
+	return v, ok
+}

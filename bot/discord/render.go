@@ -1,0 +1,396 @@
+package discord
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/citebot/citebot/bot"
+)
+
+// Discord's message limits, counted in characters. Discord counts UTF-16 code
+// units (JavaScript string length); for the document's Chinese text that is
+// one per rune, and width below never under-counts astral characters.
+const (
+	maxContent          = 2000
+	maxEmbedTitle       = 256
+	maxEmbedDescription = 4096
+	maxFieldName        = 256
+	maxFieldValue       = 1024
+	maxFooter           = 2048
+	maxFields           = 25
+	maxEmbeds           = 10
+	maxEmbedsTotal      = 6000
+	maxChoice           = 100
+	maxThreadName       = 100
+
+	// answerChunk leaves room in a 6000-character message for the title and
+	// footer next to a full description.
+	answerChunk = 4000
+	// citationSpanMax bounds what counts as a citation like [三(四)¶2]; a
+	// longer bracketed run is ordinary text and may be split.
+	citationSpanMax = 40
+)
+
+const (
+	colorAnswer     = 0x2b6cb0
+	colorUngrounded = 0x718096
+)
+
+// outMessage is one message as the adapter will send it; the renderer produces
+// these without any I/O so every limit can be table-tested.
+type outMessage struct {
+	Content string
+	Embeds  []*discordgo.MessageEmbed
+}
+
+// width is the length Discord checks a string against (UTF-16 code units).
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max1(utf16.RuneLen(r))
+	}
+	return n
+}
+
+// truncate shortens s to at most max characters, ending with "…" when cut,
+// and never cuts inside a rune.
+func truncate(s string, max int) string {
+	if width(s) <= max {
+		return s
+	}
+	if max < 1 {
+		return ""
+	}
+	w, end := 0, 0
+	for i, r := range s {
+		rw := max1(utf16.RuneLen(r))
+		if w+rw > max-1 {
+			break
+		}
+		w += rw
+		_, size := utf8.DecodeRuneInString(s[i:])
+		end = i + size
+	}
+	return s[:end] + "…"
+}
+
+func max1(n int) int {
+	if n < 1 {
+		return 1
+	}
+	return n
+}
+
+// citationSpans returns the byte ranges [open, close] of bracketed citations
+// such as [三(四)¶2]; a split may fall before open or after close only.
+func citationSpans(s string) [][2]int {
+	var spans [][2]int
+	open, runes := -1, 0
+	for i, r := range s {
+		switch {
+		case r == '[':
+			open, runes = i, 0
+		case r == ']' && open >= 0:
+			spans = append(spans, [2]int{open, i})
+			open = -1
+		case r == '\n':
+			open = -1
+		case open >= 0:
+			runes++
+			if runes > citationSpanMax {
+				open = -1
+			}
+		}
+	}
+	return spans
+}
+
+func isTerminator(r rune) bool {
+	switch r {
+	case '。', '！', '？', '!', '?', '.':
+		return true
+	}
+	return false
+}
+
+// isClause marks a weaker break (a clause or a word) for text without a
+// sentence end in reach; Chinese has no spaces between words.
+func isClause(r rune) bool {
+	switch r {
+	case '，', '；', '、', '：', ',', ';', ':':
+		return true
+	}
+	return unicode.IsSpace(r)
+}
+
+func isCloser(r rune) bool {
+	switch r {
+	case '」', '』', '）', ')', '"', '\'', '”', '’', '》', '〉', '】':
+		return true
+	}
+	return false
+}
+
+// splitText cuts s into pieces of at most max characters whose concatenation
+// is exactly s. It prefers to cut after a sentence (。！？.!?) together with
+// any closing quote and the citations that follow it, then at a line break,
+// then at a space; it never cuts inside a rune and never inside a citation
+// like [三(四)¶2] unless the citation alone is longer than max.
+func splitText(s string, max int) []string {
+	if max < 2 {
+		max = 2 // an astral rune needs two; a smaller limit could not progress
+	}
+	var out []string
+	for width(s) > max {
+		cut := cutPoint(s, max)
+		out = append(out, s[:cut])
+		s = s[cut:]
+	}
+	if s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// cutPoint returns the byte index to cut s at; s is wider than max.
+func cutPoint(s string, max int) int {
+	spans := citationSpans(s)
+	inside := func(c int) bool {
+		for _, sp := range spans {
+			if c > sp[0] && c <= sp[1] {
+				return true
+			}
+			if sp[0] >= c {
+				break
+			}
+		}
+		return false
+	}
+	// limit is the largest rune boundary whose prefix fits.
+	limit, w := 0, 0
+	for i, r := range s {
+		rw := max1(utf16.RuneLen(r))
+		if w+rw > max {
+			break
+		}
+		w += rw
+		_, size := utf8.DecodeRuneInString(s[i:])
+		limit = i + size
+	}
+	if limit == 0 {
+		_, size := utf8.DecodeRuneInString(s)
+		return size
+	}
+	sentence, line, space, any := 0, 0, 0, 0
+	for i, r := range s[:limit] {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		next := i + size
+		switch {
+		case isTerminator(r):
+			if r < utf8.RuneSelf && next < len(s) {
+				// "3.5" or "e.g" is not a sentence end: ASCII needs a space.
+				nr, _ := utf8.DecodeRuneInString(s[next:])
+				if !unicode.IsSpace(nr) && !isCloser(nr) && nr != '[' && !isTerminator(nr) {
+					break
+				}
+			}
+			end := sentenceEnd(s, next, spans)
+			if end <= limit && !inside(end) {
+				sentence = end
+			}
+		case r == '\n':
+			if !inside(next) {
+				line = next
+			}
+		case isClause(r):
+			if !inside(next) {
+				space = next
+			}
+		}
+		if !inside(next) {
+			any = next
+		}
+	}
+	for _, c := range []int{sentence, line, space, any} {
+		if c > 0 {
+			return c
+		}
+	}
+	return limit // a single citation wider than max: nothing better exists
+}
+
+// sentenceEnd extends a cut after a terminator over further terminators,
+// closing quotes, the citations that belong to the sentence and spaces.
+func sentenceEnd(s string, i int, spans [][2]int) int {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case isTerminator(r) || isCloser(r) || r == ' ' || r == '\t':
+			i += size
+			continue
+		case r == '[':
+			moved := false
+			for _, sp := range spans {
+				if sp[0] == i {
+					i, moved = sp[1]+1, true
+					break
+				}
+			}
+			if moved {
+				continue
+			}
+		}
+		return i
+	}
+	return i
+}
+
+// noMentions is sent with every message: nothing the model or a user wrote
+// can ping @everyone, a role or a member.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// embedsWidth is what Discord counts against the 6000-character message total.
+func embedsWidth(es []*discordgo.MessageEmbed) int {
+	n := 0
+	for _, e := range es {
+		n += width(e.Title) + width(e.Description)
+		if e.Footer != nil {
+			n += width(e.Footer.Text)
+		}
+		if e.Author != nil {
+			n += width(e.Author.Name)
+		}
+		for _, f := range e.Fields {
+			n += width(f.Name) + width(f.Value)
+		}
+	}
+	return n
+}
+
+// footerText says how the answer was made, and any notice for the user.
+func footerText(r bot.Reply) string {
+	var parts []string
+	if r.Notice != "" {
+		parts = append(parts, r.Notice)
+	}
+	if r.Mode != "" {
+		m := "模式：" + r.Mode
+		if r.Model != "" {
+			m += " · " + r.Model
+		}
+		parts = append(parts, m)
+	}
+	if r.Removed > 0 {
+		parts = append(parts, "已移除無法核實的引用")
+	}
+	return truncate(strings.Join(parts, " · "), maxFooter)
+}
+
+// replyText is the plain text of a reply, with a fallback for empty errors.
+func replyText(r bot.Reply) string {
+	text := strings.TrimSpace(r.Answer)
+	if text == "" {
+		if r.Err != nil {
+			return "抱歉，處理時發生錯誤，請稍後再試。"
+		}
+		return "（沒有內容）"
+	}
+	return text
+}
+
+// renderReply turns a reply into the messages to send, in order: the first
+// replaces the deferred response, the rest are follow-ups. Every message
+// respects Discord's limits. Replies with citations become embeds (the
+// answer, then each cited passage with its label, section and text); others
+// are plain text.
+func renderReply(r bot.Reply) []outMessage {
+	text := replyText(r)
+	if len(r.Citations) == 0 {
+		if r.Notice != "" && r.Notice != text {
+			text += "\n\n" + r.Notice
+		}
+		var out []outMessage
+		for _, p := range splitText(text, maxContent) {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, outMessage{Content: p})
+			}
+		}
+		return out
+	}
+
+	color := colorAnswer
+	if !r.Grounded {
+		color = colorUngrounded
+	}
+	var out []outMessage
+	for _, p := range splitText(text, answerChunk) {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		e := &discordgo.MessageEmbed{Description: p, Color: color}
+		if len(out) == 0 {
+			e.Title = truncate(strings.TrimSpace(r.Question), maxEmbedTitle)
+		}
+		out = append(out, outMessage{Embeds: []*discordgo.MessageEmbed{e}})
+	}
+	if len(out) == 0 {
+		out = append(out, outMessage{Embeds: []*discordgo.MessageEmbed{{Description: "…", Color: color}}})
+	}
+	if f := footerText(r); f != "" {
+		last := out[len(out)-1].Embeds[0]
+		last.Footer = &discordgo.MessageEmbedFooter{Text: f}
+	}
+
+	// Citations go into fields after the answer, opening a new embed when an
+	// embed is full and a new message when the message is.
+	cur := &out[len(out)-1]
+	for _, c := range r.Citations {
+		name := c.Label
+		if s := strings.TrimSpace(c.Section); s != "" {
+			name += " · " + s
+		}
+		value := strings.TrimSpace(c.Text)
+		if value == "" {
+			value = "—"
+		}
+		f := &discordgo.MessageEmbedField{Name: truncate(name, maxFieldName), Value: truncate(value, maxFieldValue)}
+		fw := width(f.Name) + width(f.Value)
+		e := cur.Embeds[len(cur.Embeds)-1]
+		switch {
+		case len(e.Fields) < maxFields && embedsWidth(cur.Embeds)+fw <= maxEmbedsTotal:
+			e.Fields = append(e.Fields, f)
+		case len(cur.Embeds) < maxEmbeds && embedsWidth(cur.Embeds)+fw <= maxEmbedsTotal:
+			cur.Embeds = append(cur.Embeds, &discordgo.MessageEmbed{Color: color, Fields: []*discordgo.MessageEmbedField{f}})
+		default:
+			out = append(out, outMessage{Embeds: []*discordgo.MessageEmbed{{Color: color, Fields: []*discordgo.MessageEmbedField{f}}}})
+			cur = &out[len(out)-1]
+		}
+	}
+	return out
+}
+
+// renderProgress is the in-place preview of a streamed answer: its first
+// message only; the final edit shows the rest.
+func renderProgress(r bot.Reply) outMessage {
+	msgs := renderReply(r)
+	if len(msgs) == 0 {
+		return outMessage{Content: "…"}
+	}
+	return msgs[0]
+}
+
+// citedLabels lists the labels of a reply, for votes.
+func citedLabels(r bot.Reply) []string {
+	labels := make([]string, 0, len(r.Citations))
+	for _, c := range r.Citations {
+		labels = append(labels, c.Label)
+	}
+	return labels
+}

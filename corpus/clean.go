@@ -1,0 +1,357 @@
+package corpus
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A scraped page is a header (site frame, title, date/source widgets,
+// dateline), the body, and a footer (editor credit, related links, link
+// farms, copyright). The rules below find where the body starts and ends and
+// what a boilerplate line looks like; none of them names a particular site.
+
+// junkKind says why a line is boilerplate.
+type junkKind int
+
+const (
+	notJunk       junkKind = iota
+	junkSpam               // keyword-stuffed title: many short hyphen/pipe-separated keywords
+	junkLinkFarm           // many |-separated short items (menus, county-name footers)
+	junkMenu               // bullet menu entry, breadcrumb
+	junkDate               // date or time-stamp line
+	junkWidget             // source / font size / print / share / login widgets
+	junkEditor             // editor or reporter credit
+	junkDateline           // news dateline such as 新華社杜尚別9月17日電
+	junkCopyright          // copyright notice
+	junkRelated            // "related articles" heading that opens the link list
+)
+
+var (
+	reDateLine  = regexp.MustCompile(`(?i)(\d{4}[-/.年]\s?\d{1,2}[-/.月]\s?\d{1,2}日?|\d{1,2}:\d{2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4}|\d+\s+(minutes?|hours?|days?)\s+ago)`)
+	reDateLabel = regexp.MustCompile(`(?i)^(published|updated|posted|last updated|date|發布時間|发布时间|發佈時間|发表时间|發表時間|更新時間|更新时间|時間|时间|日期)([^a-zA-Z]|$)\s*[:：]?`)
+	// Widgets: labels that open a short line of page furniture.
+	reWidget = regexp.MustCompile(`(?i)^[\[【(（]?\s*(來源|来源|出處|出处|作者|字號|字号|字體|字体|打印|列印|列印本頁|分享|分享到|收藏|關閉|关闭|轉發|转发|評論|评论|點擊|点击|閱讀|阅读|瀏覽|浏览|返回|首頁|首页|登錄|登录|註冊|注册|訂閱|订阅|廣告|广告|掃一掃|扫一扫|手機版|手机版|移動版|移动版|客戶端|客户端|source|print|share|email|e-mail|tweet|font size|text size|comments?|subscribe|sign in|log in|login|register|advertisement|skip to|back to top|follow us|download the app|listen to)([^a-zA-Z]|$)`)
+	reEditor = regexp.MustCompile(`(?i)^[\[【(（]?\s*((責任編輯|责任编辑|責編|责编|編輯|编辑|校對|校对|審核|审核|記者|记者|撰稿|編審|编审|editor|writer|photo)\s*[:：]|(edited|editing|reporting|reported|written|additional reporting|photos?) by\s)`)
+	reByline = regexp.MustCompile(`^(By|BY|作者|文)[\s::]+\p{Lu}?[\p{L}.'\- ]{1,40}(,.*)?$`)
+	// Datelines: "新華社杜尚別9月17日電", "中新社北京3月1日電(記者 張三)",
+	// "GENEVA, March 4 (Reuters) -".
+	reCnDateline = regexp.MustCompile(`^[\p{Han}]{0,12}\d{1,2}月\d{1,2}日[電电訊讯](\s*[(（][^)）]{0,30}[)）])?\s*`)
+	reEnDateline = regexp.MustCompile(`^[A-Z][A-Z .'\-]{1,30},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?\([A-Za-z .]{2,30}\)\s*(--|—|–|-)\s*`)
+	reCopyright  = regexp.MustCompile(`(?i)(©|copyright|all rights reserved|版權所有|版权所有|未經授權|未经授权|備案號|备案号|ICP備|ICP备)`)
+	reRelated    = regexp.MustCompile(`(?i)^[\[【]?\s*(相關新聞|相关新闻|相關閱讀|相关阅读|相關報道|相关报道|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|熱門推薦|热门推荐|猜你喜歡|猜你喜欢|related( articles| stories| news| content| coverage)?|read more|more from|more stories|recommended( for you)?|you may also like)\s*[\]】]?\s*[:：]?$`)
+	reTimeStamp  = regexp.MustCompile(`(?i)(\d{1,2}:\d{2}|\bago\b)`)
+	reBracketTag = regexp.MustCompile(`\s*[(（\[【][^)）\]】]{1,12}[)）\]】]\s*$`)
+	reLinkSep    = regexp.MustCompile(`\s*[|｜丨]\s*`)
+	reCrumbSep   = regexp.MustCompile(`\s*[>›»/]\s*`)
+)
+
+// menuBullets open site-menu lines.
+const menuBullets = "•·▪▫◦●○■□►▶»→"
+
+// classify says whether a line (already trimmed, non-empty) is boilerplate.
+func classify(line string) junkKind {
+	line = foldWidth(line)
+	n := utf8.RuneCountInString(line)
+	sentence := endsSentence(line)
+	switch {
+	case isSpamTitle(line):
+		return junkSpam
+	case isLinkFarm(line):
+		return junkLinkFarm
+	case reEditor.MatchString(line) && n <= 60:
+		return junkEditor
+	case reRelated.MatchString(line):
+		return junkRelated
+	case reCopyright.MatchString(line) && n <= 160:
+		return junkCopyright
+	}
+	if sentence && n > 40 {
+		return notJunk
+	}
+	switch {
+	case reCnDateline.MatchString(line) && reCnDateline.FindString(line) == line:
+		return junkDateline
+	case reEnDateline.MatchString(line) && reEnDateline.FindString(line) == line:
+		return junkDateline
+	case n <= 50 && isDateLine(line):
+		return junkDate
+	case n <= 40 && !sentence && reWidget.MatchString(line):
+		return junkWidget
+	case n <= 60 && !sentence && reByline.MatchString(line):
+		return junkWidget
+	case n <= 32 && strings.ContainsRune(menuBullets, firstRune(line)) && !sentence:
+		return junkMenu
+	case n <= 80 && !sentence && isBreadcrumb(line):
+		return junkMenu
+	}
+	return notJunk
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// isDateLine: a time stamp, possibly labelled, with little else on the line.
+func isDateLine(line string) bool {
+	if !reDateLine.MatchString(line) {
+		return false
+	}
+	rest := reDateLine.ReplaceAllString(line, "")
+	rest = reDateLabel.ReplaceAllString(strings.TrimSpace(rest), "")
+	letters := 0
+	for _, r := range rest {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters <= 6
+}
+
+// isSpamTitle: four or more short keywords joined by hyphens/underscores/pipes
+// and no sentence; CJK spam has no spaces, Latin spam uses spaced separators.
+func isSpamTitle(line string) bool {
+	if endsSentence(line) || strings.HasPrefix(line, "|") {
+		return false
+	}
+	var parts []string
+	if !strings.ContainsAny(line, " \t") {
+		parts = strings.FieldsFunc(line, func(r rune) bool { return r == '-' || r == '_' || r == '|' || r == '—' })
+	} else {
+		parts = regexp.MustCompile(`\s+[-_|–—]\s+`).Split(line, -1)
+	}
+	if len(parts) < 4 {
+		return false
+	}
+	numeric := 0
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" || utf8.RuneCountInString(p) > 24 {
+			return false
+		}
+		if strings.Trim(p, "0123456789:. ") == "" {
+			numeric++
+		}
+	}
+	return numeric*2 < len(parts)
+}
+
+// isLinkFarm: five or more |-separated short items (site menus, SEO footers).
+// Markdown table rows start with | and are left alone.
+func isLinkFarm(line string) bool {
+	if strings.HasPrefix(line, "|") {
+		return false
+	}
+	items := reLinkSep.Split(strings.TrimRight(line, "|｜丨 "), -1)
+	if len(items) < 5 {
+		return false
+	}
+	total := 0
+	for _, it := range items {
+		total += utf8.RuneCountInString(it)
+	}
+	return total/len(items) <= 14
+}
+
+// isBreadcrumb: "首页 > 新闻 > 国际", "Home › World › Europe".
+func isBreadcrumb(line string) bool {
+	items := reCrumbSep.Split(line, -1)
+	if len(items) < 3 {
+		return false
+	}
+	for _, it := range items {
+		if n := utf8.RuneCountInString(it); n == 0 || n > 14 {
+			return false
+		}
+	}
+	return true
+}
+
+// stripDecoration removes bullets and bracketed tags so that a menu entry, a
+// "(全文)" title and its plain repeat compare equal.
+func stripDecoration(s string) string {
+	s = strings.TrimLeft(s, menuBullets+" \t")
+	for {
+		t := reBracketTag.ReplaceAllString(s, "")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return strings.TrimSpace(s)
+}
+
+// isContent reports a line that can only be body: a sentence, a structural
+// heading or a long run of text.
+func isContent(line string) bool {
+	if _, ok := parseHeading(line); ok {
+		return true
+	}
+	return endsSentence(line) || utf8.RuneCountInString(line) > 100
+}
+
+// normalizeLines splits text into trimmed lines with CRLF, BOM and
+// zero-width characters removed and blank runs collapsed to one "".
+func normalizeLines(text string) []string {
+	text = strings.TrimPrefix(text, "\uFEFF")
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	raw := strings.Split(text, "\n")
+	out := make([]string, 0, len(raw))
+	for _, l := range raw {
+		l = strings.Map(func(r rune) rune {
+			switch r {
+			case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+				return -1
+			}
+			return r
+		}, l)
+		l = strings.TrimSpace(l)
+		if l == "" && (len(out) == 0 || out[len(out)-1] == "") {
+			continue
+		}
+		out = append(out, l)
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// Clean strips page boilerplate from text and returns the document title
+// (or "") and the body lines, with "" marking a blank line between blocks.
+func Clean(text string) (title string, body []string) {
+	lines := normalizeLines(text)
+
+	// Header: everything before the first content line. Junk goes; what is
+	// left (short, sentence-less, repeated) are title lines, and the one
+	// nearest the body is the document's own title.
+	junkSeen := map[string]bool{}
+	var titles []string
+	start := len(lines)
+	for i, l := range lines {
+		if l == "" {
+			continue
+		}
+		if k := classify(l); k != notJunk {
+			junkSeen[stripDecoration(l)] = true
+			continue
+		}
+		if junkSeen[stripDecoration(l)] {
+			continue // plain repeat of a menu entry
+		}
+		if isContent(l) {
+			start = i
+			break
+		}
+		titles = append(titles, l)
+	}
+	if len(titles) > 0 {
+		title = titles[len(titles)-1]
+	}
+	if start == len(lines) {
+		return title, nil
+	}
+
+	// A Markdown document's single top-level heading is its title.
+	if h, ok := parseHeading(lines[start]); ok && strings.HasPrefix(lines[start], "# ") && h.rank == 1 && title == "" {
+		only := true
+		for _, l := range lines[start+1:] {
+			if strings.HasPrefix(l, "# ") {
+				only = false
+				break
+			}
+		}
+		if only {
+			title = strings.TrimSpace(strings.TrimPrefix(lines[start], "#"))
+			titles = append(titles, title)
+			start++
+		}
+	}
+
+	// Footer: an editor credit or a "related" heading ends the body; then
+	// trailing boilerplate is peeled off from the bottom.
+	end := len(lines)
+	for i := start; i < len(lines); i++ {
+		if k := classify(lines[i]); k == junkEditor || k == junkRelated {
+			end = i
+			break
+		}
+	}
+	for end > start {
+		l := lines[end-1]
+		if l == "" {
+			end--
+			continue
+		}
+		k := classify(l)
+		// A bare date closing a body is usually the document's own signature
+		// date; only stamped or labelled dates are page furniture.
+		if k == notJunk || (k == junkDate && !reTimeStamp.MatchString(l) && !reDateLabel.MatchString(l)) {
+			break
+		}
+		end--
+	}
+
+	titleKeys := map[string]bool{}
+	for _, t := range titles {
+		titleKeys[stripDecoration(t)] = true
+	}
+	for i := start; i < end; i++ {
+		l := lines[i]
+		if l == "" {
+			if len(body) > 0 && body[len(body)-1] != "" {
+				body = append(body, "")
+			}
+			continue
+		}
+		// Anywhere in the body: repeated titles and SEO spam lines.
+		if titleKeys[stripDecoration(l)] {
+			continue
+		}
+		if k := classify(l); k == junkSpam || k == junkLinkFarm || k == junkDateline {
+			continue
+		}
+		if len(body) == 0 {
+			l = stripDatelinePrefix(l)
+		}
+		body = append(body, l)
+	}
+	for len(body) > 0 && body[len(body)-1] == "" {
+		body = body[:len(body)-1]
+	}
+	return title, body
+}
+
+// stripDatelinePrefix removes a news dateline run into the first paragraph
+// ("新华社北京9月17日电 正文…", "GENEVA, March 4 (Reuters) - Text").
+func stripDatelinePrefix(l string) string {
+	for _, re := range []*regexp.Regexp{reCnDateline, reEnDateline} {
+		if loc := re.FindStringIndex(l); loc != nil && loc[1] < len(l) {
+			return strings.TrimSpace(l[loc[1]:])
+		}
+	}
+	return l
+}
+
+// CleanText returns text without boilerplate in the canonical plain form:
+// the title line (when one was found), then headings and paragraphs
+// separated by blank lines. It is idempotent.
+func CleanText(text string) string {
+	title, body := Clean(text)
+	var b strings.Builder
+	if title != "" {
+		b.WriteString(title)
+		b.WriteString("\n")
+		if len(body) > 0 {
+			b.WriteString("\n")
+		}
+	}
+	for _, l := range body {
+		b.WriteString(l)
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,197 @@
+package corpus
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite declaration.txt and the golden files in testdata/")
+
+func readFile(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// checkGolden compares got with the file at path, or rewrites it under -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want := readFile(t, path)
+	if got != want {
+		gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+		for i := 0; i < max(len(gl), len(wl)); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs at line %d:\n got: %q\nwant: %q\n(run go test ./corpus -update to accept)", path, i+1, g, w)
+			}
+		}
+	}
+}
+
+// The scraped pages and what cleaning must leave of them.
+var pageTests = []struct {
+	page, want, title string
+	// junk must not survive anywhere in the cleaned document.
+	junk []string
+}{
+	{
+		page: "testdata/seed_page.txt", want: "declaration.txt", title: "上海合作組織二十周年杜尚別宣言",
+		junk: []string{"91亚洲", "黄色", "中國臺灣網移動版", "2021-09-18", "09:21", "來源:新華社", "新華社", "字號",
+			"(全文)", "杜尚別9月17日電", "責任編輯", "楊永青", "主站蜘蛛池模板", "惠州市", "|"},
+	},
+	{
+		page: "testdata/news_page_en.txt", want: "testdata/news_page_en.want", title: "Ocean Treaty Text Agreed",
+		junk: []string{"Casino", "Skip to", "Home", "Environment", "Full Text", "Jane Doe", "Published", "GMT",
+			"ago", "Share", "Print", "GENEVA", "Reuters", "Editing", "Related", "Whales", "Advertisement", "©", "Careers"},
+	},
+	{
+		page: "testdata/news_page_hans.txt", want: "testdata/news_page_hans.want", title: "《城市绿地管理办法》全文发布",
+		junk: []string{"首页", "手机版", "客户端", "English", "发布时间", "来源", "人民网", "字体", "打印", "中新社",
+			"记者", "张三", "编辑", "李四", "相关阅读", "友情链接", "百度", "Copyright", "ICP"},
+	},
+}
+
+func TestCleanPages(t *testing.T) {
+	for _, tt := range pageTests {
+		t.Run(filepath.Base(tt.page), func(t *testing.T) {
+			raw := readFile(t, tt.page)
+			got := CleanText(raw)
+			checkGolden(t, tt.want, got)
+
+			title, body := Clean(raw)
+			if title != tt.title {
+				t.Errorf("title = %q, want %q", title, tt.title)
+			}
+			for _, l := range body {
+				for _, j := range tt.junk {
+					if strings.Contains(l, j) {
+						t.Errorf("junk %q survived cleaning in line %q", j, l)
+					}
+				}
+			}
+			doc, err := Parse(tt.page, []byte(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range doc.Paragraphs {
+				if p.Text == doc.Title || strings.HasPrefix(p.Text, doc.Title) && doc.Title != "" {
+					t.Errorf("title reached paragraph %s: %q", p.Label, p.Text)
+				}
+				for _, j := range tt.junk {
+					if strings.Contains(p.Text, j) || strings.Contains(p.Section, j) {
+						t.Errorf("junk %q reached paragraph %s: %q", j, p.Label, p.Text)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Text without any page frame must come through cleaning untouched.
+func TestPlainTextUnchanged(t *testing.T) {
+	tests := []struct {
+		name, text string
+		title      string
+		paras      []string
+	}{
+		{"canonical declaration", readFile(t, "declaration.txt"), "上海合作組織二十周年杜尚別宣言", nil},
+		{"english prose", "The first paragraph ends here.\n\nThe second one, too.\n", "",
+			[]string{"The first paragraph ends here.", "The second one, too."}},
+		{"chinese lines", "第一段文字。\n第二段文字。\n第三段文字。\n", "",
+			[]string{"第一段文字。", "第二段文字。", "第三段文字。"}},
+		{"title and body", "A Short Title\n\nBody text that says something.\n", "A Short Title",
+			[]string{"Body text that says something."}},
+		{"dates inside body", "Meeting notes.\n\nThe meeting on 2021-09-18 09:21 went well.\n\nSource: everyone agreed.\n", "",
+			[]string{"Meeting notes.", "The meeting on 2021-09-18 09:21 went well.", "Source: everyone agreed."}},
+		{"signature date kept", "成員國簽署本宣言。\n\n2021年9月17日於杜尚別\n", "",
+			[]string{"成員國簽署本宣言。", "2021年9月17日於杜尚別"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CleanText(tt.text); got != tt.text {
+				t.Errorf("CleanText changed a clean text:\n got %q\nwant %q", got, tt.text)
+			}
+			doc, err := Parse(tt.name, []byte(tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if doc.Title != tt.title {
+				t.Errorf("title = %q, want %q", doc.Title, tt.title)
+			}
+			if tt.paras == nil {
+				return
+			}
+			var got []string
+			for _, p := range doc.Paragraphs {
+				got = append(got, p.Text)
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.paras, "\n") {
+				t.Errorf("paragraphs = %q, want %q", got, tt.paras)
+			}
+		})
+	}
+}
+
+func TestCleanTextIdempotent(t *testing.T) {
+	for _, tt := range pageTests {
+		once := CleanText(readFile(t, tt.page))
+		if twice := CleanText(once); twice != once {
+			t.Errorf("%s: cleaning twice differs from once", tt.page)
+		}
+	}
+}
+
+// The line rules, on lines from neither test page.
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		line string
+		junk bool
+	}{
+		{"免费电影-高清电影-在线观看-最新电视剧-动漫大全", true},
+		{"Buy Shoes - Cheap Watches - Replica Bags - Crypto Tips", true},
+		{"新闻 | 体育 | 财经 | 娱乐 | 科技 | 汽车", true},
+		{"热门城市: 北京| 上海| 广州| 深圳| 杭州| 成都", true},
+		{"• 繁體版", true},
+		{"Home > Politics > Europe", true},
+		{"2023/05/01 14:30", true},
+		{"Posted on 12 June 2022", true},
+		{"来源：中国政府网", true},
+		{"【字体：大 中 小】", true},
+		{"Font size: A A A", true},
+		{"[责任编辑:王五]", true},
+		{"Edited by Mary Major", true},
+		{"人民网北京6月1日电", true},
+		{"Copyright © 2020 Example Corp.", true},
+		{"相关新闻：", true},
+		{"上海合作組織二十周年杜尚別宣言", false},
+		{"成員國強調,必須共同加大努力。", false},
+		{"The parties, meeting in Geneva on 4 March 2023 at 10:15, agreed to the following text of the treaty.", false},
+		{"1. General provisions", false},
+		{"| a | b | c | d | e | f |", false},
+		{"state-of-the-art well-known long-term plan", false},
+		{"By 2030, members will double their trade.", false},
+	}
+	for _, tt := range tests {
+		if got := classify(tt.line) != notJunk; got != tt.junk {
+			t.Errorf("classify(%q) junk = %v, want %v (kind %d)", tt.line, got, tt.junk, classify(tt.line))
+		}
+	}
+}

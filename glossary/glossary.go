@@ -1,0 +1,404 @@
+// Package glossary translates English questions into Chinese search terms so
+// citebot can retrieve over the Chinese declaration without an LLM. It is
+// classic dictionary-based cross-language query translation: the question is
+// tokenised and normalised, multi-word phrases are matched before single
+// words, and each English unit is rendered by a few ranked Chinese words from
+// a reverse index of CC-CEDICT (see data/ and LICENSE-CEDICT.md).
+package glossary
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/citebot/citebot/glossary/internal/textnorm"
+)
+
+//go:generate go run ./internal/gen -out data/en2zh.tsv.gz
+
+//go:embed data/en2zh.tsv.gz
+var embedded []byte
+
+const (
+	// maxPhrase is the longest English phrase (in content words) tried.
+	maxPhrase = 6
+	// perUnit caps the Chinese candidates kept for one English unit: past a
+	// few, renderings are mostly noise that dilutes the query.
+	perUnit = 4
+	// relFloor drops candidates far weaker than a unit's best rendering.
+	relFloor = 0.5
+	// variantFactor discounts matches found only through a derived form
+	// (trafficking→traffic): the base word may have drifted in meaning.
+	variantFactor = 0.9
+	// phraseMin is the weight a phrase's best rendering needs to be used
+	// instead of its words: a phrase found only as a fragment of a longer
+	// gloss ("member state" in "member of the State Council") is weaker
+	// evidence than its words' own renderings.
+	phraseMin = 0.7
+	// bigramFactor discounts a bigram that stands in for an unknown word.
+	bigramFactor = 0.6
+)
+
+// Term is one Chinese search term proposed for an English question.
+type Term struct {
+	Zh     string  // Simplified Chinese word
+	Weight float64 // 0..1, confidence that this is a good rendering
+	From   string  // the English word or phrase it renders
+}
+
+// Glossary maps English words and phrases to Chinese terms.
+type Glossary struct {
+	m map[string][]cand
+}
+
+type cand struct {
+	zh string
+	w  float32
+}
+
+var (
+	defOnce sync.Once
+	def     *Glossary
+)
+
+// Default returns the glossary built from the embedded CC-CEDICT index,
+// parsed once on first use. It is safe for concurrent use.
+func Default() *Glossary {
+	defOnce.Do(func() {
+		g, err := Load(embedded)
+		if err != nil {
+			// The data is embedded at build time and checked by tests; a
+			// failure here is a broken build, not a runtime condition.
+			panic(fmt.Sprintf("glossary: embedded data: %v", err))
+		}
+		def = g
+	})
+	return def
+}
+
+// Load parses a gzip'd index in the generator's format (see internal/gen).
+func Load(gz []byte) (*Glossary, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("open gzip: %w", err)
+	}
+	defer zr.Close()
+	g := &Glossary{m: make(map[string][]cand, 1<<18)}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		fields := strings.Split(sc.Text(), "\t")
+		if len(fields) < 2 || fields[0] == "" {
+			return nil, fmt.Errorf("line %d: want key and candidates", line)
+		}
+		cs := make([]cand, 0, len(fields)-1)
+		for _, f := range fields[1:] {
+			zh, ws, ok := strings.Cut(f, " ")
+			w, err := strconv.Atoi(ws)
+			if !ok || err != nil || zh == "" || w < 1 || w > 100 {
+				return nil, fmt.Errorf("line %d: bad candidate %q", line, f)
+			}
+			cs = append(cs, cand{zh, float32(w) / 100})
+		}
+		g.m[fields[0]] = cs
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read line %d: %w", line+1, err)
+	}
+	if len(g.m) == 0 {
+		return nil, fmt.Errorf("empty index")
+	}
+	return g, nil
+}
+
+// Len reports the number of English keys in the glossary.
+func (g *Glossary) Len() int { return len(g.m) }
+
+// IsEnglish reports whether question is mostly Latin letters, so the caller
+// knows to translate it. A Han character carries about as much as a short
+// English word, so each counts for two letters.
+func IsEnglish(question string) bool {
+	latin, han := 0, 0
+	for _, r := range question {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			han++
+		case unicode.In(r, unicode.Latin):
+			latin++
+		}
+	}
+	return latin >= 2 && latin > 2*han
+}
+
+// Translate proposes Chinese search terms for an English question, a few per
+// English unit, best first within a unit. It is empty when the question has
+// no English content words (e.g. a Chinese question).
+func (g *Glossary) Translate(question string) []Term {
+	return g.translate(question, nil)
+}
+
+// TranslateIn is Translate restricted to a vocabulary: known reports whether
+// a simplified Chinese string occurs in the searched text. Candidates the text
+// lacks are dropped before the per-unit cap, so a rarer but present rendering
+// replaces a common absent one; a long candidate the text lacks is replaced
+// by those of its bigrams the text has, at a lower weight.
+func (g *Glossary) TranslateIn(question string, known func(zh string) bool) []Term {
+	if known == nil {
+		return g.translate(question, nil)
+	}
+	return g.translate(question, known)
+}
+
+// unit is one matched English word or phrase and its candidates.
+type unit struct {
+	from  string
+	cands []cand
+	scale float32
+}
+
+func (g *Glossary) translate(q string, known func(string) bool) []Term {
+	var out []Term
+	seen := map[string]int{}
+	for _, u := range g.units(q) {
+		var picked []Term
+		add := func(zh string, w float32) {
+			for i := range picked {
+				if picked[i].Zh == zh {
+					if float64(w) > picked[i].Weight {
+						picked[i].Weight = float64(w)
+					}
+					return
+				}
+			}
+			picked = append(picked, Term{Zh: zh, Weight: float64(w), From: u.from})
+		}
+		var single []cand
+		for _, c := range u.cands {
+			w := c.w * u.scale
+			n := utf8.RuneCountInString(c.zh)
+			switch {
+			case known == nil:
+				add(c.zh, w)
+			case n == 1:
+				// Any text "contains" most single characters, so a known
+				// single character is no evidence; keep it as a last resort.
+				if known(c.zh) {
+					single = append(single, cand{c.zh, w})
+				}
+			case known(c.zh):
+				add(c.zh, w)
+			case n >= 3:
+				for _, b := range knownBigrams(c.zh, known) {
+					add(b, w*bigramFactor)
+				}
+			}
+		}
+		if len(picked) == 0 && len(single) > 0 {
+			add(single[0].zh, single[0].w)
+		}
+		sort.SliceStable(picked, func(i, j int) bool { return picked[i].Weight > picked[j].Weight })
+		for i, t := range picked {
+			if i == perUnit || t.Weight < relFloor*picked[0].Weight {
+				break
+			}
+			if j, dup := seen[t.Zh]; dup {
+				if t.Weight > out[j].Weight {
+					out[j].Weight = t.Weight
+				}
+				continue
+			}
+			seen[t.Zh] = len(out)
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// knownBigrams returns zh's character bigrams that the text contains, or nil
+// unless more than half of them are known: one shared bigram of a long idiom
+// (or the 事人 of 当事人) is more likely coincidence than a rendering.
+func knownBigrams(zh string, known func(string) bool) []string {
+	rs := []rune(zh)
+	var ok []string
+	for i := 0; i+2 <= len(rs); i++ {
+		if b := string(rs[i : i+2]); known(b) {
+			ok = append(ok, b)
+		}
+	}
+	if 2*len(ok) <= len(rs)-1 {
+		return nil
+	}
+	return ok
+}
+
+// units splits a question into English units, longest phrase first.
+func (g *Glossary) units(q string) []unit {
+	toks := textnorm.Tokenize(q)
+	// Content words in order; a question word between two of them breaks a
+	// phrase (it is not part of what is asked about), a function word does
+	// not (the index drops function words from glosses too).
+	type word struct {
+		tok   textnorm.Token
+		brk   bool
+		parts []string // hyphenated pieces, tried when the whole is unknown
+	}
+	var ws []word
+	brk := true
+	for _, t := range toks {
+		if t.Break {
+			brk = true
+		}
+		if acr := acronym(t.Raw); acr != "" {
+			if _, ok := g.m["^"+acr]; ok {
+				t.Word = "^" + acr
+				ws = append(ws, word{tok: t, brk: true})
+				brk = true // acronyms stand alone
+				continue
+			}
+		}
+		if textnorm.Question[t.Word] {
+			brk = true
+			continue
+		}
+		if textnorm.Function[t.Word] {
+			continue
+		}
+		w := word{tok: t, brk: brk}
+		if strings.Contains(t.Raw, "-") && !g.has(t.Word) {
+			for _, p := range strings.Split(strings.ToLower(t.Raw), "-") {
+				p = textnorm.Fold(p)
+				if p != "" && !textnorm.Function[p] && !textnorm.Question[p] {
+					w.parts = append(w.parts, p)
+				}
+			}
+		}
+		ws = append(ws, w)
+		brk = false
+	}
+
+	var us []unit
+	for i := 0; i < len(ws); {
+		if strings.HasPrefix(ws[i].tok.Word, "^") {
+			us = append(us, unit{from: ws[i].tok.Raw, cands: g.m[ws[i].tok.Word], scale: 1})
+			i++
+			continue
+		}
+		// Longest phrase first: a phrase may not cross a break or acronym.
+		n := 1
+		for n < maxPhrase && i+n < len(ws) && !ws[i+n].brk && !strings.HasPrefix(ws[i+n].tok.Word, "^") {
+			n++
+		}
+		matched := false
+		for m := n; m >= 2; m-- {
+			words := make([]string, m)
+			raws := make([]string, m)
+			for k := 0; k < m; k++ {
+				words[k], raws[k] = ws[i+k].tok.Word, ws[i+k].tok.Raw
+			}
+			if cs, scale := g.lookupPhrase(words); cs != nil {
+				us = append(us, unit{from: strings.Join(raws, " "), cands: cs, scale: scale})
+				i += m
+				matched = true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		w := ws[i]
+		if cs := g.lookupWord(w.tok.Word); cs != nil {
+			us = append(us, unit{from: w.tok.Raw, cands: cs, scale: 1})
+		} else {
+			for _, p := range w.parts {
+				if cs := g.lookupWord(p); cs != nil {
+					us = append(us, unit{from: p, cands: cs, scale: variantFactor})
+				}
+			}
+		}
+		i++
+	}
+	return us
+}
+
+func (g *Glossary) has(key string) bool { _, ok := g.m[key]; return ok }
+
+// acronym returns the acronym a raw word spells (SCO, UN, ICTs→ICT), or "".
+func acronym(raw string) string {
+	if textnorm.IsAcronym(raw) {
+		return raw
+	}
+	if n := len(raw); n >= 3 && raw[n-1] == 's' && textnorm.IsAcronym(raw[:n-1]) {
+		return raw[:n-1]
+	}
+	return ""
+}
+
+// lookupPhrase finds a multi-word key, trying base forms of the last word
+// (the head of an English noun phrase is where inflection shows).
+func (g *Glossary) lookupPhrase(words []string) ([]cand, float32) {
+	key := strings.Join(words, " ")
+	if cs, ok := g.m[key]; ok && cs[0].w >= phraseMin {
+		return cs, 1
+	}
+	last := words[len(words)-1]
+	prefix := strings.TrimSuffix(key, last)
+	inf, der := textnorm.Variants(last)
+	for _, v := range append(inf, der...) {
+		if cs, ok := g.m[prefix+v]; ok && cs[0].w*variantFactor >= phraseMin {
+			return cs, variantFactor
+		}
+	}
+	return nil, 0
+}
+
+// lookupWord merges the candidates of a word and of its inflectional base
+// forms (trafficking, traffic): the inflected form alone is often only in a
+// few narrow glosses, while the base form carries the common renderings.
+// Derived base forms (commitment→commit) are tried only for unknown words.
+func (g *Glossary) lookupWord(w string) []cand {
+	cs := g.m[w]
+	inf, der := textnorm.Variants(w)
+	if cs == nil {
+		inf = append(inf, der...)
+	}
+	if len(inf) == 0 {
+		return cs
+	}
+	best := map[string]float32{}
+	var order []string
+	put := func(zh string, x float32) {
+		if old, ok := best[zh]; !ok {
+			order = append(order, zh)
+			best[zh] = x
+		} else if x > old {
+			best[zh] = x
+		}
+	}
+	for _, c := range cs {
+		put(c.zh, c.w)
+	}
+	for _, v := range inf {
+		for _, c := range g.m[v] {
+			put(c.zh, c.w*variantFactor)
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	out := make([]cand, len(order))
+	for i, zh := range order {
+		out[i] = cand{zh, best[zh]}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].w > out[j].w })
+	return out
+}
