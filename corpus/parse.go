@@ -152,7 +152,9 @@ func build(name, title string, lines []string) *Document {
 	}
 	slices.Sort(ranks)
 	structured := len(ranks) > 0
-	blockMode := hasBlankSeparatedText(lines, heads)
+	// A document that uses blank lines at all separates paragraphs with them;
+	// its single line breaks are soft wraps.
+	blockMode := slices.Contains(lines, "")
 
 	var (
 		stack    []*sectionNode
@@ -249,26 +251,6 @@ func build(name, title string, lines []string) *Document {
 	}
 	flush()
 	return doc
-}
-
-// hasBlankSeparatedText reports whether blank lines separate body text from
-// body text somewhere; only then are blocks (not lines) the paragraphs.
-func hasBlankSeparatedText(lines []string, heads []*heading) bool {
-	prevBody, sawBlank := false, false
-	for i, l := range lines {
-		switch {
-		case l == "":
-			sawBlank = true
-		case heads[i] != nil:
-			prevBody, sawBlank = false, false
-		default:
-			if prevBody && sawBlank {
-				return true
-			}
-			prevBody, sawBlank = true, false
-		}
-	}
-	return false
 }
 
 // joinLines joins soft-wrapped lines: without a space between CJK text,

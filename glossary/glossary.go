@@ -7,11 +7,11 @@
 package glossary
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	_ "embed"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,11 +38,8 @@ const (
 	// variantFactor discounts matches found only through a derived form
 	// (trafficking→traffic): the base word may have drifted in meaning.
 	variantFactor = 0.9
-	// phraseMin is the weight a phrase's best rendering needs to be used
-	// instead of its words: a phrase found only as a fragment of a longer
-	// gloss ("member state" in "member of the State Council") is weaker
-	// evidence than its words' own renderings.
-	phraseMin = 0.7
+	// phraseMin: see textnorm.PhraseMin.
+	phraseMin = textnorm.PhraseMin
 	// bigramFactor discounts a bigram that stands in for an unknown word.
 	bigramFactor = 0.6
 )
@@ -56,6 +53,9 @@ type Term struct {
 
 // Glossary maps English words and phrases to Chinese terms.
 type Glossary struct {
+	// m maps a key to its candidates, best first. The zh strings are
+	// substrings of the one decompressed data string, so loading allocates
+	// a slice per key, not a string per candidate.
 	m map[string][]cand
 }
 
@@ -91,35 +91,50 @@ func Load(gz []byte) (*Glossary, error) {
 		return nil, fmt.Errorf("open gzip: %w", err)
 	}
 	defer zr.Close()
-	g := &Glossary{m: make(map[string][]cand, 1<<18)}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("decompress: %w", err)
+	}
+	text := string(raw)
+	g := &Glossary{m: make(map[string][]cand, strings.Count(text, "\n"))}
 	line := 0
-	for sc.Scan() {
+	for rest := text; rest != ""; {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
 		line++
-		fields := strings.Split(sc.Text(), "\t")
-		if len(fields) < 2 || fields[0] == "" {
+		key, list, ok := strings.Cut(l, "\t")
+		if !ok || key == "" || list == "" {
 			return nil, fmt.Errorf("line %d: want key and candidates", line)
 		}
-		cs := make([]cand, 0, len(fields)-1)
-		for _, f := range fields[1:] {
-			zh, ws, ok := strings.Cut(f, " ")
-			w, err := strconv.Atoi(ws)
-			if !ok || err != nil || zh == "" || w < 1 || w > 100 {
-				return nil, fmt.Errorf("line %d: bad candidate %q", line, f)
-			}
-			cs = append(cs, cand{zh, float32(w) / 100})
+		cs := make([]cand, 0, strings.Count(list, "\t")+1)
+		if err := eachCand(list, func(zh string, w float32) { cs = append(cs, cand{zh, w}) }); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		g.m[fields[0]] = cs
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read line %d: %w", line+1, err)
+		g.m[key] = cs
 	}
 	if len(g.m) == 0 {
 		return nil, fmt.Errorf("empty index")
 	}
 	return g, nil
 }
+
+// eachCand calls f for every "zh weight" field of a tab-separated list.
+func eachCand(list string, f func(zh string, w float32)) error {
+	for list != "" {
+		var field string
+		field, list, _ = strings.Cut(list, "\t")
+		zh, ws, ok := strings.Cut(field, " ")
+		w, err := strconv.Atoi(ws)
+		if !ok || err != nil || zh == "" || w < 1 || w > 100 {
+			return fmt.Errorf("bad candidate %q", field)
+		}
+		f(zh, float32(w)/100)
+	}
+	return nil
+}
+
+// get returns a key's candidates, best first, or nil.
+func (g *Glossary) get(key string) []cand { return g.m[key] }
 
 // Len reports the number of English keys in the glossary.
 func (g *Glossary) Len() int { return len(g.m) }
@@ -270,8 +285,8 @@ func (g *Glossary) units(q string) []unit {
 			brk = true
 			continue
 		}
-		if textnorm.Function[t.Word] {
-			continue
+		if textnorm.Function[t.Word] || isNumber(t.Word) {
+			continue // numbers are written as digits in the Chinese text too
 		}
 		w := word{tok: t, brk: brk}
 		if strings.Contains(t.Raw, "-") && !g.has(t.Word) {
@@ -289,7 +304,7 @@ func (g *Glossary) units(q string) []unit {
 	var us []unit
 	for i := 0; i < len(ws); {
 		if strings.HasPrefix(ws[i].tok.Word, "^") {
-			us = append(us, unit{from: ws[i].tok.Raw, cands: g.m[ws[i].tok.Word], scale: 1})
+			us = append(us, unit{from: ws[i].tok.Raw, cands: g.get(ws[i].tok.Word), scale: 1})
 			i++
 			continue
 		}
@@ -347,14 +362,14 @@ func acronym(raw string) string {
 // (the head of an English noun phrase is where inflection shows).
 func (g *Glossary) lookupPhrase(words []string) ([]cand, float32) {
 	key := strings.Join(words, " ")
-	if cs, ok := g.m[key]; ok && cs[0].w >= phraseMin {
+	if cs := g.get(key); cs != nil && cs[0].w >= phraseMin {
 		return cs, 1
 	}
 	last := words[len(words)-1]
 	prefix := strings.TrimSuffix(key, last)
 	inf, der := textnorm.Variants(last)
 	for _, v := range append(inf, der...) {
-		if cs, ok := g.m[prefix+v]; ok && cs[0].w*variantFactor >= phraseMin {
+		if cs := g.get(prefix + v); cs != nil && cs[0].w*variantFactor >= phraseMin {
 			return cs, variantFactor
 		}
 	}
@@ -366,7 +381,7 @@ func (g *Glossary) lookupPhrase(words []string) ([]cand, float32) {
 // few narrow glosses, while the base form carries the common renderings.
 // Derived base forms (commitment→commit) are tried only for unknown words.
 func (g *Glossary) lookupWord(w string) []cand {
-	cs := g.m[w]
+	cs := g.get(w)
 	inf, der := textnorm.Variants(w)
 	if cs == nil {
 		inf = append(inf, der...)
@@ -388,7 +403,7 @@ func (g *Glossary) lookupWord(w string) []cand {
 		put(c.zh, c.w)
 	}
 	for _, v := range inf {
-		for _, c := range g.m[v] {
+		for _, c := range g.get(v) {
 			put(c.zh, c.w*variantFactor)
 		}
 	}
@@ -401,4 +416,13 @@ func (g *Glossary) lookupWord(w string) []cand {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].w > out[j].w })
 	return out
+}
+
+func isNumber(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -369,6 +369,12 @@ func (x *index) write(w *bufio.Writer) (nkeys, npost int) {
 		if len(cs) > perKey {
 			cs = cs[:perKey]
 		}
+		// The runtime uses a multi-word key only when its best rendering
+		// reaches PhraseMin (else the words are translated one by one), so
+		// weaker phrase keys would be dead weight in the embedded file.
+		if strings.Contains(k, " ") && math.Min(1, cs[0].score) < textnorm.PhraseMin {
+			continue
+		}
 		w.WriteString(k)
 		for _, c := range cs {
 			fmt.Fprintf(w, "\t%s %d", c.zh, int(math.Round(math.Min(1, c.score)*100)))

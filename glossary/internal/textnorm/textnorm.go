@@ -9,6 +9,13 @@ import (
 	"unicode"
 )
 
+// PhraseMin is the weight a multi-word key's best rendering needs for the
+// glossary to use it instead of the phrase's words: a phrase found only as a
+// fragment of a longer gloss ("member state" in "member of the State
+// Council") is weaker evidence than its words' own renderings. The generator
+// drops phrase keys below it, so both sides must agree.
+const PhraseMin = 0.7
+
 // Token is one English word of a text.
 type Token struct {
 	// Word is the lower-cased, hyphen-less, plural-folded form used as a
@@ -77,22 +84,17 @@ func Tokenize(s string) []Token {
 }
 
 // IsAcronym reports whether w looks like an acronym: 2–6 characters, all
-// upper-case letters or digits, at least two letters.
+// upper-case letters or digits, starting with a letter (SCO, UN, G20).
 func IsAcronym(w string) bool {
-	if len(w) < 2 || len(w) > 6 {
+	if len(w) < 2 || len(w) > 6 || w[0] < 'A' || w[0] > 'Z' {
 		return false
 	}
-	letters := 0
 	for _, r := range w {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			letters++
-		case r >= '0' && r <= '9':
-		default:
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
 			return false
 		}
 	}
-	return letters >= 2
+	return true
 }
 
 // pluralExceptions end in s but are not plurals (or fold badly).
@@ -130,9 +132,9 @@ func Fold(w string) string {
 }
 
 // Variants proposes base forms for a word, best first, in two groups.
-// Inflections (trafficking→traffic, characterized→characterize) keep the
-// meaning; derivations (cooperation→cooperate, commitment→commit) may shift
-// it, so callers should use them only when the word itself is unknown.
+// Inflections (trafficking→traffic, characterized→characterize,
+// cooperation→cooperate) keep the meaning; derivations (commitment→commit,
+// security→secure) may shift it, so callers should use them only when the word itself is unknown.
 // Over-generation costs a failed map lookup, not a wrong match.
 func Variants(w string) (inflections, derivations []string) {
 	add := func(v *[]string, s string) {
@@ -169,14 +171,16 @@ func Variants(w string) (inflections, derivations []string) {
 	case strings.HasSuffix(w, "ed") && len(w) > 4:
 		inf(w[:len(w)-1]) // characterized→characterize
 		stripped(w[:len(w)-2])
+	// -ation names the action of its verb (cooperation is cooperating), and
+	// Chinese mostly uses one word for both, so it counts as an inflection.
 	case strings.HasSuffix(w, "ization"), strings.HasSuffix(w, "isation"):
-		der(w[:len(w)-7] + "ize")
-		der(w[:len(w)-7] + "ise")
+		inf(w[:len(w)-7] + "ize")
+		inf(w[:len(w)-7] + "ise")
 	case strings.HasSuffix(w, "ation"):
 		b := w[:len(w)-5]
-		der(b + "ate") // cooperation→cooperate
-		der(b + "e")   // preparation→prepare
-		der(b)         // information→inform
+		inf(b + "ate") // cooperation→cooperate
+		inf(b + "e")   // preparation→prepare
+		inf(b)         // information→inform
 	case strings.HasSuffix(w, "tion"):
 		der(w[:len(w)-3]) // protection→protect
 		der(w[:len(w)-3] + "e")

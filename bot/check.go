@@ -1,0 +1,335 @@
+package bot
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/citebot/citebot/corpus"
+)
+
+// Checked is a model answer after the citation check.
+type Checked struct {
+	// Text is the answer with invalid citations and sentences carrying
+	// unverifiable quotations removed, and citations in canonical form.
+	Text string
+	// Labels are the valid cited labels in first-cited order, without repeats.
+	Labels []string
+	// Removed counts citations taken out because their label is unknown or
+	// was not among the supplied passages.
+	Removed int
+	// QuotesDropped counts quotations not found verbatim in the passages.
+	QuotesDropped int
+}
+
+// minQuoteRunes is the shortest quotation that is checked: shorter quoted
+// text is a term ("上海精神"), not a claim about the wording.
+const minQuoteRunes = 6
+
+// maxRange caps how far a cited range like [一¶2-4] is expanded, so a
+// nonsense range cannot make the check loop.
+const maxRange = 20
+
+var (
+	// citeRe finds a bracketed group: [..], 【..】 or ［..］, on one line.
+	citeRe = regexp.MustCompile(`[\[【［〔]([^\[\]【】［］〔〕\n]{1,120})[\]】］〕]`)
+	// quoteRe finds quotations on one line; 「…」 may contain 『…』.
+	quoteRe   = regexp.MustCompile(`“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|"[^"\n]*"`)
+	rangeRe   = regexp.MustCompile(`^(.*¶)(\d+)[-–—~～至到](\d+)$`)
+	labelNorm = strings.NewReplacer(
+		"（", "(", "）", ")", "﹙", "(", "﹚", ")",
+		"０", "0", "１", "1", "２", "2", "３", "3", "４", "4",
+		"５", "5", "６", "6", "７", "7", "８", "8", "９", "9",
+		"第", "", "段", "",
+	)
+	quoteNorm = strings.NewReplacer("“", `"`, "”", `"`, "「", `"`, "」", `"`, "『", `"`, "』", `"`, "‘", `"`, "’", `"`)
+	ellipsis  = regexp.MustCompile(`……|…|\.\.\.+|⋯+`)
+)
+
+// CheckAnswer applies the citation check to a model answer. Every cited
+// label must be one of the supplied passages' labels; others are removed and
+// counted. A quotation of at least minQuoteRunes runes must appear verbatim,
+// after fold (nil means identity), in a paragraph cited in the same sentence,
+// or in any supplied paragraph when the sentence cites none.
+//
+// A sentence with a quotation that fails the check is removed whole, not just
+// its quotation: the quotation usually carries the sentence's claim, so
+// deleting only the quoted words leaves a broken sentence, and deleting only
+// the quote marks would present the model's invented wording as a faithful
+// paraphrase with a citation still attached.
+//
+// The caller replaces an answer left with no valid citation (len(Labels)==0)
+// by the extractive answer.
+func CheckAnswer(answer string, supplied []corpus.Paragraph, fold func(string) string) Checked {
+	if fold == nil {
+		fold = func(s string) string { return s }
+	}
+	byLabel := make(map[string]int, len(supplied))
+	for i, p := range supplied {
+		byLabel[normLabel(p.Label)] = i
+	}
+	folded := make([]string, len(supplied))
+	foldedOK := make([]bool, len(supplied))
+	paraText := func(i int) string {
+		if !foldedOK[i] {
+			folded[i] = compareNorm(fold(supplied[i].Text))
+			foldedOK[i] = true
+		}
+		return folded[i]
+	}
+
+	var out Checked
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, s := range splitSentences(answer) {
+		body, cited, removed := rewriteCitations(s.body, supplied, byLabel)
+		out.Removed += removed
+
+		candidates := cited
+		if len(candidates) == 0 {
+			for i := range supplied {
+				candidates = append(candidates, i)
+			}
+		}
+		bad := 0
+		for _, q := range quoteRe.FindAllString(body, -1) {
+			if !quoteFound(q, candidates, fold, paraText) {
+				bad++
+			}
+		}
+		if bad > 0 {
+			out.QuotesDropped += bad
+			// Keep the line structure: end the line the sentence ended, but
+			// do not leave an empty bullet behind.
+			nl := strings.Repeat("\n", strings.Count(s.sep, "\n"))
+			if strings.HasSuffix(b.String(), "\n") || b.Len() == 0 {
+				nl = strings.TrimPrefix(nl, "\n")
+			}
+			b.WriteString(nl)
+			continue
+		}
+		for _, i := range cited {
+			if l := supplied[i].Label; !seen[l] {
+				seen[l] = true
+				out.Labels = append(out.Labels, l)
+			}
+		}
+		b.WriteString(body)
+		b.WriteString(s.sep)
+	}
+	out.Text = tidy(b.String())
+	return out
+}
+
+// sentence is one claim-sized piece of an answer: its text, including the
+// citations that follow its final punctuation, and the whitespace after it.
+type sentence struct{ body, sep string }
+
+// splitSentences cuts text after 。！？!?；; and after ". ", never inside a
+// quotation or a bracket, and keeps citations written after the full stop
+// ("…合作。[一¶3]") with the sentence they belong to. Newlines end sentences too.
+func splitSentences(text string) []sentence {
+	protected := make([]bool, len(text))
+	for _, re := range []*regexp.Regexp{quoteRe, citeRe} {
+		for _, m := range re.FindAllStringIndex(text, -1) {
+			for i := m[0]; i < m[1]; i++ {
+				protected[i] = true
+			}
+		}
+	}
+	var out []sentence
+	start := 0
+	i := 0
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if protected[i] || !isTerminator(r, text[i+size:]) {
+			i += size
+			continue
+		}
+		end := i + size
+		if r == '\n' {
+			end = i // the newline belongs to the separator
+		}
+		// Absorb closing marks and citations that trail the terminator.
+		for {
+			rest := text[end:]
+			trimmed := strings.TrimLeft(rest, " \t")
+			if m := citeRe.FindStringIndex(trimmed); m != nil && m[0] == 0 {
+				end += len(rest) - len(trimmed) + m[1]
+				continue
+			}
+			if c, n := utf8.DecodeRuneInString(rest); n > 0 && strings.ContainsRune(closers, c) {
+				end += n
+				continue
+			}
+			break
+		}
+		sepEnd := end
+		for sepEnd < len(text) {
+			c, n := utf8.DecodeRuneInString(text[sepEnd:])
+			if !unicode.IsSpace(c) {
+				break
+			}
+			sepEnd += n
+		}
+		out = append(out, sentence{body: text[start:end], sep: text[end:sepEnd]})
+		start, i = sepEnd, sepEnd
+	}
+	if start < len(text) {
+		out = append(out, sentence{body: text[start:]})
+	}
+	return out
+}
+
+// closers are marks that close what a sentence opened; they stay with it.
+const closers = ")）]】」』”\"'"
+
+func isTerminator(r rune, next string) bool {
+	switch r {
+	case '。', '！', '？', '；', '!', '?', ';', '\n':
+		return true
+	case '.':
+		// "3.5" and "e.g" are not sentence ends; ". ", ".)" and a final "." are.
+		c, _ := utf8.DecodeRuneInString(next)
+		return next == "" || unicode.IsSpace(c) || strings.ContainsRune(closers, c)
+	}
+	return false
+}
+
+// rewriteCitations puts every citation group of s in canonical form, keeps
+// only supplied labels and returns their indexes in order with the number removed.
+func rewriteCitations(s string, supplied []corpus.Paragraph, byLabel map[string]int) (string, []int, int) {
+	var cited []int
+	removed := 0
+	var b strings.Builder
+	last := 0
+	for _, m := range citeRe.FindAllStringSubmatchIndex(s, -1) {
+		inner := s[m[2]:m[3]]
+		if !strings.Contains(labelNorm.Replace(inner), "¶") {
+			continue // [注], [1], markdown links: not a citation
+		}
+		var keep []int
+		for _, piece := range splitPieces(inner) {
+			for _, l := range expand(normLabel(piece)) {
+				if i, ok := byLabel[l]; ok {
+					keep = append(keep, i)
+				} else {
+					removed++
+				}
+			}
+		}
+		prefix := s[last:m[0]]
+		if len(keep) == 0 {
+			// Drop the space that separated the dead citation from the text.
+			prefix = strings.TrimRight(prefix, " \t")
+		}
+		b.WriteString(prefix)
+		for _, i := range keep {
+			b.WriteString("[" + supplied[i].Label + "]")
+		}
+		cited = append(cited, keep...)
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String(), cited, removed
+}
+
+func splitPieces(inner string) []string {
+	return strings.FieldsFunc(inner, func(r rune) bool {
+		return strings.ContainsRune(",，、;；/|", r)
+	})
+}
+
+// normLabel maps the ways a model writes a label onto the canonical form:
+// full-width parentheses and digits, stray spaces, "第2段".
+func normLabel(s string) string {
+	s = labelNorm.Replace(s)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// expand turns "一¶2-4" into its labels; anything else is returned as is.
+func expand(l string) []string {
+	m := rangeRe.FindStringSubmatch(l)
+	if m == nil {
+		return []string{l}
+	}
+	lo, err1 := strconv.Atoi(m[2])
+	hi, err2 := strconv.Atoi(m[3])
+	if err1 != nil || err2 != nil || lo > hi || hi-lo >= maxRange {
+		return []string{l}
+	}
+	var out []string
+	for n := lo; n <= hi; n++ {
+		out = append(out, m[1]+strconv.Itoa(n))
+	}
+	return out
+}
+
+// quoteFound reports whether a quotation (with its marks) is short enough to
+// ignore or appears verbatim in one candidate paragraph. An elided quotation
+// ("A……B") needs its pieces in order in the same paragraph.
+func quoteFound(q string, candidates []int, fold func(string) string, paraText func(int) string) bool {
+	_, n := utf8.DecodeRuneInString(q)
+	_, m := utf8.DecodeLastRuneInString(q)
+	inner := strings.TrimSpace(q[n : len(q)-m])
+	if utf8.RuneCountInString(inner) < minQuoteRunes {
+		return true
+	}
+	var pieces []string
+	for _, p := range ellipsis.Split(inner, -1) {
+		p = strings.TrimFunc(p, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+		if p != "" {
+			pieces = append(pieces, compareNorm(fold(p)))
+		}
+	}
+	if len(pieces) == 0 {
+		return true
+	}
+	for _, i := range candidates {
+		text := paraText(i)
+		ok := true
+		for _, p := range pieces {
+			j := strings.Index(text, p)
+			if j < 0 {
+				ok = false
+				break
+			}
+			text = text[j+len(p):]
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// compareNorm removes what a faithful quotation may still change: spacing
+// and the style of nested quote marks.
+func compareNorm(s string) string {
+	s = quoteNorm.Replace(s)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+var (
+	manyBlankLines   = regexp.MustCompile(`\n{3,}`)
+	trailingSpace    = regexp.MustCompile(`[ \t]+\n`)
+)
+
+// tidy repairs the spacing that removals leave behind.
+func tidy(s string) string {
+	s = trailingSpace.ReplaceAllString(s, "\n")
+	s = manyBlankLines.ReplaceAllString(s, "\n\n")
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,241 @@
+package corpus
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseRef(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Ref
+	}{
+		{"三(四)¶2", Ref{Path: []int{3, 4}, Para: 2}},
+		{"三（四）2", Ref{Path: []int{3, 4}, Para: 2}},
+		{"3.4.2", Ref{Path: []int{3, 4}, Para: 2}},
+		{"3(4)2", Ref{Path: []int{3, 4}, Para: 2}},
+		{"3.4", Ref{Path: []int{3, 4}}},
+		{"3(4)", Ref{Path: []int{3, 4}}},
+		{"五(十三)", Ref{Path: []int{5, 13}}},
+		{"五（十三）¶1", Ref{Path: []int{5, 13}, Para: 1}},
+		{"三¶7", Ref{Path: []int{3}, Para: 7}},
+		{"3¶7", Ref{Path: []int{3}, Para: 7}},
+		{"序言¶3", Ref{Preamble: true, Para: 3}},
+		{"序言", Ref{Preamble: true}},
+		{"preamble 3", Ref{Preamble: true, Para: 3}},
+		{"Preamble ¶3", Ref{Preamble: true, Para: 3}},
+		{"§3.4", Ref{Path: []int{3, 4}}},
+		{"section 3(4)", Ref{Path: []int{3, 4}}},
+		{"Section 4(11)", Ref{Path: []int{4, 11}}},
+		{"第三部分第四节", Ref{Path: []int{3, 4}}},
+		{"第三部分第四節", Ref{Path: []int{3, 4}}},
+		{"第三部分", Ref{Path: []int{3}}},
+		{"第三部分第四节第2段", Ref{Path: []int{3, 4}, Para: 2}},
+		{"３（４）２", Ref{Path: []int{3, 4}, Para: 2}},
+		{"３．４", Ref{Path: []int{3, 4}}},
+		{"三", Ref{Path: []int{3}}},
+		{"3", Ref{Path: []int{3}}},
+		{"一(一)(二)¶3", Ref{Path: []int{1, 1, 2}, Para: 3}},
+		{"¶5", Ref{Para: 5}},
+		{" 三(四)¶2 ", Ref{Path: []int{3, 4}, Para: 2}},
+	}
+	for _, tt := range tests {
+		got, err := ParseRef(tt.in)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ParseRef(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "abc", "(四)", "三(四", "2021年", "3 7", "0", "3.0", "¶0", "三(四)¶0", "二〇二一", "section", "第部分"} {
+		if r, err := ParseRef(bad); !errors.Is(err, ErrBadRef) {
+			t.Errorf("ParseRef(%q) = %+v, %v; want ErrBadRef", bad, r, err)
+		}
+	}
+}
+
+func TestFindRef(t *testing.T) {
+	hits := []struct {
+		q    string
+		want Ref
+	}{
+		{"宣言第三部分第六节主要讲什么?", Ref{Path: []int{3, 6}}},
+		{"What does section 4(11) of the declaration cover?", Ref{Path: []int{4, 11}}},
+		{"第五部分第八節 講了什麼", Ref{Path: []int{5, 8}}},
+		{"3.4", Ref{Path: []int{3, 4}}},
+		{"五(十三)", Ref{Path: []int{5, 13}}},
+		{"what does 3(4)2 say", Ref{Path: []int{3, 4}, Para: 2}},
+		{"三(四)¶2 是什么意思", Ref{Path: []int{3, 4}, Para: 2}},
+		{"请解释三（四）", Ref{Path: []int{3, 4}}},
+		{"序言¶3说了什么", Ref{Preamble: true, Para: 3}},
+		{"summarise preamble 3", Ref{Preamble: true, Para: 3}},
+		{"what is in §3.4?", Ref{Path: []int{3, 4}}},
+		{"explain 3.4.2 please", Ref{Path: []int{3, 4}, Para: 2}},
+		{"第三部分讲了哪些安全问题", Ref{Path: []int{3}}},
+		{"show part 3", Ref{Path: []int{3}}},
+		{"第３部分第４节", Ref{Path: []int{3, 4}}},
+	}
+	for _, tt := range hits {
+		got, ok := FindRef(tt.q)
+		if !ok || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("FindRef(%q) = %+v, %v; want %+v", tt.q, got, ok, tt.want)
+		}
+	}
+	misses := []string{
+		"2021年", "20周年", "上合组织二十周年", "2030年可持續發展議程", "1996年和1997年", "5 questions",
+		"上合组织成立20周年之际发表了什么宣言?", "第2396號決議是什麼?", "增长了3.5%", "GDP grew 1.5 percent",
+		"version 2.0.1", "the 2021.9.17 summit", "上合组织有8个成员国", "What happened in 2001?",
+		"二〇二一年的峰会", "第一次会议", "(四)禁毒合作", "member states (8) agreed",
+	}
+	for _, q := range misses {
+		if got, ok := FindRef(q); ok {
+			t.Errorf("FindRef(%q) = %+v, want no reference", q, got)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	d := Default()
+	tests := []struct {
+		ref    string
+		first  string
+		n      int
+		within string // every returned paragraph has this key prefix
+	}{
+		{"三(四)¶2", "三(四)¶2", 1, "三(四)"},
+		{"三（四）2", "三(四)¶2", 1, "三(四)"},
+		{"3.4.2", "三(四)¶2", 1, "三(四)"},
+		{"3.4", "三(四)¶1", 7, "三(四)"},
+		{"1.7", "一¶7", 1, "一"},
+		{"五(十三)", "五(十三)¶1", 1, "五(十三)"},
+		{"三¶7", "三¶7", 1, "三"},
+		{"序言¶3", "序言¶3", 1, "序言"},
+		{"preamble 3", "序言¶3", 1, "序言"},
+		{"序言", "序言¶1", 9, "序言"},
+		{"第三部分第六节", "三(六)¶1", 3, "三(六)"},
+		{"section 4(11)", "四(十一)¶1", 2, "四(十一)"},
+		{"三", "三¶1", 11 + 4 + 11 + 7 + 7 + 5 + 3 + 3 + 3 + 2, "三"},
+		{"七", "七¶1", 4, "七"},
+	}
+	for _, tt := range tests {
+		ps, err := d.Resolve(tt.ref)
+		if err != nil {
+			t.Errorf("Resolve(%q): %v", tt.ref, err)
+			continue
+		}
+		if len(ps) != tt.n || ps[0].Label != tt.first {
+			t.Errorf("Resolve(%q) = %d paragraphs from %s; want %d from %s", tt.ref, len(ps), ps[0].Label, tt.n, tt.first)
+		}
+		for i, p := range ps {
+			if !strings.HasPrefix(p.Key, tt.within) {
+				t.Errorf("Resolve(%q) returned %s outside %s", tt.ref, p.Label, tt.within)
+			}
+			if i > 0 && indexOf(d, p.Label) <= indexOf(d, ps[i-1].Label) {
+				t.Errorf("Resolve(%q) out of document order at %s", tt.ref, p.Label)
+			}
+		}
+	}
+}
+
+func indexOf(d *Document, label string) int {
+	for i, p := range d.Paragraphs {
+		if p.Label == label {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestResolveRefTitle(t *testing.T) {
+	ps, title, err := Default().ResolveRef(Ref{Path: []int{3, 4}, Para: 2})
+	if err != nil || len(ps) != 1 || title != "三、安全領域 › (四)禁毒合作" {
+		t.Errorf("ResolveRef = %v, %q, %v", ps, title, err)
+	}
+	if _, title, _ := Default().ResolveRef(Ref{Preamble: true}); title != "序言" {
+		t.Errorf("preamble title = %q", title)
+	}
+}
+
+func TestUnknownRef(t *testing.T) {
+	d := Default()
+	tests := []struct {
+		ref     string
+		nearest string // must be among the suggestions
+	}{
+		{"三(十)", "三(九)"},
+		{"三¶40", "三¶11"},
+		{"三(四)¶9", "三(四)¶7"},
+		{"五(十六)", "五(十五)"},
+		{"九", "七"},
+		{"9.1", "七"},
+		{"序言¶10", "序言¶9"},
+		{"3.12", "三(九)"},
+		{"三(四)x", "三(四)"},
+	}
+	for _, tt := range tests {
+		_, err := d.Resolve(tt.ref)
+		var ue *UnknownRefError
+		if !errors.As(err, &ue) {
+			t.Errorf("Resolve(%q) error = %v, want *UnknownRefError", tt.ref, err)
+			continue
+		}
+		if ue.Ref != tt.ref || !contains(ue.Nearest, tt.nearest) || !strings.Contains(err.Error(), tt.nearest) {
+			t.Errorf("Resolve(%q): %v; want %s among nearest", tt.ref, err, tt.nearest)
+		}
+		for _, n := range ue.Nearest {
+			if _, err := d.Resolve(n); err != nil {
+				t.Errorf("suggestion %q for %q does not resolve: %v", n, tt.ref, err)
+			}
+		}
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLabels(t *testing.T) {
+	d := Default()
+	labels := d.Labels()
+	if want := len(d.Paragraphs) + len(d.Sections); len(labels) != want {
+		t.Errorf("%d labels, want %d", len(labels), want)
+	}
+	if strings.Join(labels[:3], " ") != "序言 序言¶1 序言¶2" {
+		t.Errorf("labels start %q", labels[:3])
+	}
+	seen := map[string]bool{}
+	for _, l := range labels {
+		if seen[l] {
+			t.Errorf("duplicate label %q", l)
+		}
+		seen[l] = true
+		if _, err := d.Resolve(l); err != nil {
+			t.Errorf("label %q does not resolve: %v", l, err)
+		}
+	}
+	if _, ok := d.Paragraph("三(四)"); ok {
+		t.Error("Paragraph accepted a section key")
+	}
+	if _, ok := d.Paragraph("3(4)¶2"); ok {
+		t.Error("Paragraph is an exact lookup; it accepted an alias")
+	}
+}
+
+func TestChineseNumerals(t *testing.T) {
+	for n := 1; n < 1000; n++ {
+		s := formatChinese(n)
+		if got, ok := parseChinese(s); !ok || got != n {
+			t.Fatalf("parseChinese(formatChinese(%d) = %q) = %d, %v", n, s, got, ok)
+		}
+	}
+	for s, want := range map[string]int{"十五": 15, "二十": 20, "兩": 2, "一百零二": 102} {
+		if got, ok := parseChinese(s); !ok || got != want {
+			t.Errorf("parseChinese(%q) = %d, %v", s, got, ok)
+		}
+	}
+}

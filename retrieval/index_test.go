@@ -1,0 +1,293 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/embeddings"
+	"github.com/citebot/citebot/glossary"
+)
+
+// localEmbedder is the default wiring: an in-process embedder fitted to each document.
+func localEmbedder(_ context.Context, doc *corpus.Document) (Embedder, error) {
+	texts := make([]string, len(doc.Paragraphs))
+	for i, p := range doc.Paragraphs {
+		texts[i] = p.Section + "\n" + p.Text
+	}
+	return embeddings.NewLocal(texts, 0), nil
+}
+
+type glossaryTranslator struct{ g *glossary.Glossary }
+
+func (t glossaryTranslator) Translate(q string, known func(string) bool) []Term {
+	var out []Term
+	for _, x := range t.g.TranslateIn(q, known) {
+		out = append(out, Term{Text: x.Zh, Weight: x.Weight})
+	}
+	return out
+}
+
+func buildDefault(tb testing.TB) *Index {
+	tb.Helper()
+	doc := corpus.Default()
+	emb, _ := localEmbedder(context.Background(), doc)
+	ix, err := Build(context.Background(), doc, emb, Options{Translator: glossaryTranslator{glossary.Default()}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ix
+}
+
+func labels(hits []Hit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.Paragraph.Label
+	}
+	return out
+}
+
+func TestSearchSectionQuestions(t *testing.T) {
+	ix := buildDefault(t)
+	tests := []struct {
+		question string
+		want     []string
+	}{
+		{"宣言第三部分第六节主要讲什么?", []string{"三(六)¶1", "三(六)¶2", "三(六)¶3"}},
+		{"What does section 4(11) of the declaration cover?", []string{"四(十一)¶1", "四(十一)¶2"}},
+		{"第五部分第八節 講了什麼", []string{"五(八)¶1"}},
+		{"3.6", []string{"三(六)¶1", "三(六)¶2", "三(六)¶3"}},
+		{"三(六)¶2", []string{"三(六)¶2"}},
+		{"五(十三)", []string{"五(十三)¶1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.question, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), tt.question, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Grounded || res.Section == "" {
+				t.Errorf("grounded=%v section=%q, want a grounded section answer", res.Grounded, res.Section)
+			}
+			if got := labels(res.Hits); !slices.Equal(got, tt.want) {
+				t.Errorf("hits = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSearchFindsTheParagraph(t *testing.T) {
+	ix := buildDefault(t)
+	tests := []struct{ question, want string }{
+		{"上合组织秘书处设在哪里?", "一¶7"},
+		{"上合組織秘書處設在哪裡?", "一¶7"},
+		{"Where is the SCO secretariat located?", "一¶7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.question, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), tt.question, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := labels(res.Hits); !slices.Contains(got, tt.want) {
+				t.Errorf("top 5 = %v, want %s among them", got, tt.want)
+			}
+			if !res.Grounded {
+				t.Error("not grounded")
+			}
+		})
+	}
+}
+
+func TestSearchRejectsEmpty(t *testing.T) {
+	ix := buildDefault(t)
+	for _, q := range []string{"", "   ", "\n\t"} {
+		if _, err := ix.Search(context.Background(), q, 5); !errors.Is(err, ErrEmptyQuestion) {
+			t.Errorf("Search(%q) error = %v, want ErrEmptyQuestion", q, err)
+		}
+	}
+}
+
+// A collection smaller than k must not trip chromem-go's nResults <= Count rule.
+func TestSearchSmallCorpus(t *testing.T) {
+	doc, err := corpus.Parse("tiny.txt", []byte("一、總則\n\n秘書處設在北京。\n\n二、其他\n\n成員國加強合作。\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, _ := localEmbedder(context.Background(), doc)
+	ix, err := Build(context.Background(), doc, emb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), "秘书处在哪里", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Paragraph.Label != "一¶1" {
+		t.Errorf("hits = %v, want 一¶1 first", labels(res.Hits))
+	}
+}
+
+// The quality gate of the core issue, on the shared dev questions.
+func TestDevSetQuality(t *testing.T) {
+	ix := buildDefault(t)
+	f, err := os.Open("testdata/dev.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cases, err := ReadCases(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sum, err := Evaluate(context.Background(), ix, cases, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", FormatSummary(sum))
+	zh := sum.ByLang["zh"]
+	if zh.Recall < 0.90 {
+		t.Errorf("Chinese recall@5 = %.3f, want >= 0.90", zh.Recall)
+	}
+	if sum.All.MRR < 0.75 {
+		t.Errorf("MRR = %.3f, want >= 0.75", sum.All.MRR)
+	}
+}
+
+type failingEmbedder struct{}
+
+func (failingEmbedder) Embed(context.Context, []string) ([][]float32, error) {
+	return nil, errors.New("embedding server down")
+}
+
+func TestLibraryReload(t *testing.T) {
+	ctx := context.Background()
+	lib, err := NewLibrary(ctx, corpus.Default(), localEmbedder, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(mustRead(t, "../corpus/declaration.txt")), "設在北京的秘書處", "設在上海的秘書處", 1)
+	doc, err := corpus.Parse("changed.txt", []byte(changed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := lib.Reload(ctx, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Changed != 1 || d.Added != 0 || d.Removed != 0 || d.Paragraphs != len(doc.Paragraphs) {
+		t.Errorf("diff = %+v, want exactly one changed paragraph", d)
+	}
+	if lib.Document() != doc {
+		t.Error("the reloaded document is not serving")
+	}
+
+	// A reload whose embedding fails leaves the serving index alone.
+	broken := &Library{embedder: func(context.Context, *corpus.Document) (Embedder, error) { return failingEmbedder{}, nil }}
+	broken.cur.Store(lib.Index())
+	if _, err := broken.Reload(ctx, corpus.Default()); err == nil {
+		t.Fatal("reload with a failing embedder succeeded")
+	}
+	if broken.Document() != doc {
+		t.Error("a failed reload replaced the serving index")
+	}
+}
+
+func TestLibraryReloadWhileSearching(t *testing.T) {
+	ctx := context.Background()
+	a := corpus.Default()
+	lib, err := NewLibrary(ctx, a, localEmbedder, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := corpus.Parse("other.txt", []byte("一、總則\n\n秘書處設在北京。\n\n成員國加強合作。\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res, err := lib.Search(ctx, "秘书处设在哪里", 5)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				// Every hit comes from one document, never a mix.
+				for _, h := range res.Hits {
+					if h.Paragraph.Label == "一¶2" && len(res.Hits) > 2 {
+						t.Errorf("hits mix two documents: %v", labels(res.Hits))
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := range 10 {
+		doc := a
+		if i%2 == 0 {
+			doc = b
+		}
+		if _, err := lib.Reload(ctx, doc); err != nil && !errors.Is(err, ErrReloadInProgress) {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+func TestLibraryRefusesConcurrentReload(t *testing.T) {
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	first := true
+	var mu sync.Mutex
+	lib, err := NewLibrary(ctx, corpus.Default(), func(ctx context.Context, doc *corpus.Document) (Embedder, error) {
+		mu.Lock()
+		block := !first
+		first = false
+		mu.Unlock()
+		if block {
+			close(started)
+			<-release
+		}
+		return localEmbedder(ctx, doc)
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		_, err := lib.Reload(ctx, corpus.Default())
+		done <- err
+	}()
+	<-started
+	if _, err := lib.Reload(ctx, corpus.Default()); !errors.Is(err, ErrReloadInProgress) {
+		t.Errorf("second reload error = %v, want ErrReloadInProgress", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("first reload: %v", err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
