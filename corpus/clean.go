@@ -34,18 +34,32 @@ var (
 	// Widgets: labels that open a short line of page furniture.
 	reWidget = regexp.MustCompile(`(?i)^[\[【(（]?\s*(來源|来源|出處|出处|作者|字號|字号|字體|字体|打印|列印|列印本頁|分享|分享到|收藏|關閉|关闭|轉發|转发|評論|评论|點擊|点击|閱讀|阅读|瀏覽|浏览|返回|首頁|首页|登錄|登录|註冊|注册|訂閱|订阅|廣告|广告|掃一掃|扫一扫|手機版|手机版|移動版|移动版|客戶端|客户端|source|print|share|email|e-mail|tweet|font size|text size|comments?|subscribe|sign in|log in|login|register|advertisement|skip to|back to top|follow us|download the app|listen to)([^a-zA-Z]|$)`)
 	reEditor = regexp.MustCompile(`(?i)^[\[【(（]?\s*((責任編輯|责任编辑|責編|责编|編輯|编辑|校對|校对|審核|审核|記者|记者|撰稿|編審|编审|editor|writer|photo)\s*[:：]|(edited|editing|reporting|reported|written|additional reporting|photos?) by\s)`)
-	reByline = regexp.MustCompile(`^(By|BY|作者|文)[\s::]+\p{Lu}?[\p{L}.'\- ]{1,40}(,.*)?$`)
+	reByline = regexp.MustCompile(`^(By|BY|作者|文)[\s:]+\p{Lu}?[\p{L}.'\- ]{1,40}(,.*)?$`)
 	// Datelines: "新華社杜尚別9月17日電", "中新社北京3月1日電(記者 張三)",
 	// "GENEVA, March 4 (Reuters) -".
 	reCnDateline = regexp.MustCompile(`^[\p{Han}]{0,12}\d{1,2}月\d{1,2}日[電电訊讯](\s*[(（][^)）]{0,30}[)）])?\s*`)
 	reEnDateline = regexp.MustCompile(`^[A-Z][A-Z .'\-]{1,30},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?\([A-Za-z .]{2,30}\)\s*(--|—|–|-)\s*`)
-	reCopyright  = regexp.MustCompile(`(?i)(©|copyright|all rights reserved|版權所有|版权所有|未經授權|未经授权|備案號|备案号|ICP備|ICP备)`)
 	reRelated    = regexp.MustCompile(`(?i)^[\[【]?\s*(相關新聞|相关新闻|相關閱讀|相关阅读|相關報道|相关报道|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|熱門推薦|热门推荐|猜你喜歡|猜你喜欢|related( articles| stories| news| content| coverage)?|read more|more from|more stories|recommended( for you)?|you may also like)\s*[\]】]?\s*[:：]?$`)
 	reTimeStamp  = regexp.MustCompile(`(?i)(\d{1,2}:\d{2}|\bago\b)`)
-	reBracketTag = regexp.MustCompile(`\s*[(（\[【][^)）\]】]{1,12}[)）\]】]\s*$`)
+	reSpacedSep  = regexp.MustCompile(`\s+[-_|–—]\s+`)
 	reLinkSep    = regexp.MustCompile(`\s*[|｜丨]\s*`)
 	reCrumbSep   = regexp.MustCompile(`\s*[>›»/]\s*`)
 )
+
+// copyrightMarks mark a copyright or site-registration notice. A substring
+// test: an unanchored case-folding regexp was most of the cleaning time.
+var copyrightMarks = []string{"©", "copyright", "all rights reserved", "版權所有", "版权所有",
+	"未經授權", "未经授权", "備案號", "备案号", "icp備", "icp备"}
+
+func hasCopyright(line string) bool {
+	l := strings.ToLower(line)
+	for _, m := range copyrightMarks {
+		if strings.Contains(l, m) {
+			return true
+		}
+	}
+	return false
+}
 
 // menuBullets open site-menu lines.
 const menuBullets = "•·▪▫◦●○■□►▶»→"
@@ -60,20 +74,20 @@ func classify(line string) junkKind {
 		return junkSpam
 	case isLinkFarm(line):
 		return junkLinkFarm
-	case reEditor.MatchString(line) && n <= 60:
+	case n <= 60 && reEditor.MatchString(line):
 		return junkEditor
-	case reRelated.MatchString(line):
+	case n <= 40 && reRelated.MatchString(line):
 		return junkRelated
-	case reCopyright.MatchString(line) && n <= 160:
+	case n <= 160 && hasCopyright(line):
 		return junkCopyright
 	}
 	if sentence && n > 40 {
 		return notJunk
 	}
 	switch {
-	case reCnDateline.MatchString(line) && reCnDateline.FindString(line) == line:
+	case n <= 60 && reCnDateline.FindString(line) == line:
 		return junkDateline
-	case reEnDateline.MatchString(line) && reEnDateline.FindString(line) == line:
+	case n <= 80 && reEnDateline.FindString(line) == line:
 		return junkDateline
 	case n <= 50 && isDateLine(line):
 		return junkDate
@@ -116,11 +130,14 @@ func isSpamTitle(line string) bool {
 	if endsSentence(line) || strings.HasPrefix(line, "|") {
 		return false
 	}
+	if strings.Count(line, "-")+strings.Count(line, "_")+strings.Count(line, "|")+strings.Count(line, "—")+strings.Count(line, "–") < 3 {
+		return false
+	}
 	var parts []string
 	if !strings.ContainsAny(line, " \t") {
 		parts = strings.FieldsFunc(line, func(r rune) bool { return r == '-' || r == '_' || r == '|' || r == '—' })
 	} else {
-		parts = regexp.MustCompile(`\s+[-_|–—]\s+`).Split(line, -1)
+		parts = reSpacedSep.Split(line, -1)
 	}
 	if len(parts) < 4 {
 		return false
@@ -141,7 +158,7 @@ func isSpamTitle(line string) bool {
 // isLinkFarm: five or more |-separated short items (site menus, SEO footers).
 // Markdown table rows start with | and are left alone.
 func isLinkFarm(line string) bool {
-	if strings.HasPrefix(line, "|") {
+	if strings.HasPrefix(line, "|") || strings.Count(line, "|")+strings.Count(line, "｜")+strings.Count(line, "丨") < 4 {
 		return false
 	}
 	items := reLinkSep.Split(strings.TrimRight(line, "|｜丨 "), -1)
@@ -172,15 +189,18 @@ func isBreadcrumb(line string) bool {
 // stripDecoration removes bullets and bracketed tags so that a menu entry, a
 // "(全文)" title and its plain repeat compare equal.
 func stripDecoration(s string) string {
-	s = strings.TrimLeft(s, menuBullets+" \t")
+	s = strings.TrimSpace(strings.TrimLeft(s, menuBullets+" \t"))
 	for {
-		t := reBracketTag.ReplaceAllString(s, "")
-		if t == s {
-			break
+		last, _ := utf8.DecodeLastRuneInString(s)
+		if !strings.ContainsRune(")）]】", last) {
+			return s
 		}
-		s = t
+		open := strings.LastIndexAny(s, "(（[【")
+		if open < 0 || utf8.RuneCountInString(s[open:]) > 14 {
+			return s
+		}
+		s = strings.TrimSpace(s[:open])
 	}
-	return strings.TrimSpace(s)
 }
 
 // isContent reports a line that can only be body: a sentence, a structural
@@ -224,10 +244,15 @@ func normalizeLines(text string) []string {
 // (or "") and the body lines, with "" marking a blank line between blocks.
 func Clean(text string) (title string, body []string) {
 	lines := normalizeLines(text)
+	kinds := make([]junkKind, len(lines))
+	for i, l := range lines {
+		if l != "" {
+			kinds[i] = classify(l)
+		}
+	}
 
 	// Header: everything before the first content line. Junk goes; what is
-	// left (short, sentence-less, repeated) are title lines, and the one
-	// nearest the body is the document's own title.
+	// left are short, sentence-less title lines.
 	junkSeen := map[string]bool{}
 	var titles []string
 	start := len(lines)
@@ -235,7 +260,7 @@ func Clean(text string) (title string, body []string) {
 		if l == "" {
 			continue
 		}
-		if k := classify(l); k != notJunk {
+		if kinds[i] != notJunk {
 			junkSeen[stripDecoration(l)] = true
 			continue
 		}
@@ -248,9 +273,7 @@ func Clean(text string) (title string, body []string) {
 		}
 		titles = append(titles, l)
 	}
-	if len(titles) > 0 {
-		title = titles[len(titles)-1]
-	}
+	title = pickTitle(titles)
 	if start == len(lines) {
 		return title, nil
 	}
@@ -275,7 +298,7 @@ func Clean(text string) (title string, body []string) {
 	// trailing boilerplate is peeled off from the bottom.
 	end := len(lines)
 	for i := start; i < len(lines); i++ {
-		if k := classify(lines[i]); k == junkEditor || k == junkRelated {
+		if k := kinds[i]; k == junkEditor || k == junkRelated {
 			end = i
 			break
 		}
@@ -286,7 +309,7 @@ func Clean(text string) (title string, body []string) {
 			end--
 			continue
 		}
-		k := classify(l)
+		k := kinds[end-1]
 		// A bare date closing a body is usually the document's own signature
 		// date; only stamped or labelled dates are page furniture.
 		if k == notJunk || (k == junkDate && !reTimeStamp.MatchString(l) && !reDateLabel.MatchString(l)) {
@@ -311,7 +334,7 @@ func Clean(text string) (title string, body []string) {
 		if titleKeys[stripDecoration(l)] {
 			continue
 		}
-		if k := classify(l); k == junkSpam || k == junkLinkFarm || k == junkDateline {
+		if k := kinds[i]; k == junkSpam || k == junkLinkFarm || k == junkDateline {
 			continue
 		}
 		if len(body) == 0 {
@@ -323,6 +346,33 @@ func Clean(text string) (title string, body []string) {
 		body = body[:len(body)-1]
 	}
 	return title, body
+}
+
+// pickTitle chooses the document title among the header's title lines. A
+// page repeats its title (in the window title, the headline, the article
+// itself); the repeated line's last form, nearest the body, is the
+// document's own. Without repeats the first line is the headline and later
+// ones are subtitles.
+func pickTitle(titles []string) string {
+	if len(titles) == 0 {
+		return ""
+	}
+	count := map[string]int{}
+	best := 1
+	for _, t := range titles {
+		k := stripDecoration(t)
+		count[k]++
+		best = max(best, count[k])
+	}
+	if best == 1 {
+		return titles[0]
+	}
+	for i := len(titles) - 1; i >= 0; i-- {
+		if count[stripDecoration(titles[i])] == best {
+			return titles[i]
+		}
+	}
+	return titles[0]
 }
 
 // stripDatelinePrefix removes a news dateline run into the first paragraph

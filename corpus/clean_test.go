@@ -195,3 +195,20 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+func TestPickTitle(t *testing.T) {
+	tests := []struct {
+		titles []string
+		want   string
+	}{
+		{nil, ""},
+		{[]string{"Headline", "A subtitle under it"}, "Headline"},
+		{[]string{"宣言(全文)", "宣言(全文)", "宣言"}, "宣言"},
+		{[]string{"Site Name", "Story (Full Text)", "Story"}, "Story"},
+	}
+	for _, tt := range tests {
+		if got := pickTitle(tt.titles); got != tt.want {
+			t.Errorf("pickTitle(%q) = %q, want %q", tt.titles, got, tt.want)
+		}
+	}
+}

@@ -55,7 +55,7 @@ func parseHeading(line string) (h heading, ok bool) {
 		if title == "" {
 			return h, false
 		}
-		h = heading{rank: len(m[1]), text: line}
+		h = heading{rank: len(m[1]), text: title}
 		if n := reTitleNum.FindStringSubmatch(title); n != nil {
 			parts := strings.Split(n[1], ".")
 			h.num, _ = strconv.Atoi(parts[len(parts)-1])
@@ -131,7 +131,8 @@ func endsCJKSentence(s string) bool {
 type sectionNode struct {
 	idx      int // index into Document.Sections
 	level    int
-	children []int // numbers already used by child sections
+	children map[int]bool // numbers already used by child sections
+	maxChild int
 }
 
 // build turns cleaned body lines ("" separates blocks) into a Document.
@@ -208,15 +209,16 @@ func build(name, title string, lines []string) *Document {
 				parent = stack[len(stack)-1]
 			}
 			num := h.num
-			if num <= 0 || slices.Contains(parent.children, num) {
+			if num <= 0 || parent.children[num] {
 				// Unnumbered or repeated numbers get the next free ordinal so
 				// every label stays unique and resolvable.
-				num = 1
-				for _, c := range parent.children {
-					num = max(num, c+1)
-				}
+				num = parent.maxChild + 1
 			}
-			parent.children = append(parent.children, num)
+			if parent.children == nil {
+				parent.children = map[int]bool{}
+			}
+			parent.children[num] = true
+			parent.maxChild = max(parent.maxChild, num)
 			var key, ttl string
 			var path []int
 			numStr := strconv.Itoa(num)
@@ -253,15 +255,15 @@ func build(name, title string, lines []string) *Document {
 	return doc
 }
 
-// joinLines joins soft-wrapped lines: without a space between CJK text,
-// with one otherwise.
+// joinLines joins soft-wrapped lines: with a space between Latin words,
+// without one where either side is CJK (which may use ASCII punctuation).
 func joinLines(ls []string) string {
 	var b strings.Builder
 	for i, l := range ls {
 		if i > 0 {
 			prev, _ := utf8.DecodeLastRuneInString(ls[i-1])
 			next, _ := utf8.DecodeRuneInString(l)
-			if !(isCJK(prev) && isCJK(next)) {
+			if !isCJK(prev) && !isCJK(next) {
 				b.WriteByte(' ')
 			}
 		}

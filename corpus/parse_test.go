@@ -136,13 +136,18 @@ func TestGenericFormats(t *testing.T) {
 			name:  "markdown without numbers, wrapped lines",
 			text:  "# Handbook\n\nOpening words\nwrapped onto a second line.\n\n## Setup\n\nInstall it.\n\n## Usage\n\nRun it.\n\n### Flags\n\nUse -v.\n",
 			title: "Handbook",
-			want: []string{"序言¶1|序言|Opening words wrapped onto a second line.", "1¶1|## Setup|Install it.",
-				"2¶1|## Usage|Run it.", "2(1)¶1|## Usage › ### Flags|Use -v."},
+			want: []string{"序言¶1|序言|Opening words wrapped onto a second line.", "1¶1|Setup|Install it.",
+				"2¶1|Usage|Run it.", "2(1)¶1|Usage › Flags|Use -v."},
 		},
 		{
 			name: "markdown with numbers and several top headings",
 			text: "# 1 Alpha\n\nA.\n\n## 1.2 Beta\n\nB.\n\n# 2 Gamma\n\nC.\n",
-			want: []string{"1¶1|# 1 Alpha|A.", "1(2)¶1|# 1 Alpha › ## 1.2 Beta|B.", "2¶1|# 2 Gamma|C."},
+			want: []string{"1¶1|1 Alpha|A.", "1(2)¶1|1 Alpha › 1.2 Beta|B.", "2¶1|2 Gamma|C."},
+		},
+		{
+			name: "blank lines around headings only",
+			text: "一、甲\n\n第一段。\n第二段。\n\n二、乙\n\n第三段,\n接着写完。\n",
+			want: []string{"一¶1|一、甲|第一段。", "一¶2|一、甲|第二段。", "二¶1|二、乙|第三段,接着写完。"},
 		},
 		{
 			name: "no structure",

@@ -25,6 +25,7 @@ func ExampleGlossary_TranslateIn() {
 	}
 	// Output:
 	// peaceful → 和平
+	// uses → 利用
 	// nuclear energy → 核能
 	// terrorism → 恐怖主义
 }

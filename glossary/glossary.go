@@ -12,6 +12,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,12 +35,22 @@ const (
 	// few, renderings are mostly noise that dilutes the query.
 	perUnit = 4
 	// relFloor drops candidates far weaker than a unit's best rendering.
-	relFloor = 0.5
+	relFloor = 0.6
 	// variantFactor discounts matches found only through a derived form
 	// (trafficking→traffic): the base word may have drifted in meaning.
 	variantFactor = 0.9
 	// phraseMin: see textnorm.PhraseMin.
 	phraseMin = textnorm.PhraseMin
+	// weakWord is the best weight below which a word is also tried as a
+	// closed compound (cybercrime = cyber + crime): such words are often
+	// missing from the dictionary or glossed only in a narrow sense.
+	weakWord = 0.5
+	// minPart is the shortest compound part tried; shorter splits find
+	// spurious words (to+get+her).
+	minPart = 4
+	// singleMin is the weight a single character needs to stand in, under
+	// TranslateIn, for a unit none of whose words the text has.
+	singleMin = 0.5
 	// bigramFactor discounts a bigram that stands in for an unknown word.
 	bigramFactor = 0.6
 )
@@ -168,9 +179,6 @@ func (g *Glossary) Translate(question string) []Term {
 // replaces a common absent one; a long candidate the text lacks is replaced
 // by those of its bigrams the text has, at a lower weight.
 func (g *Glossary) TranslateIn(question string, known func(zh string) bool) []Term {
-	if known == nil {
-		return g.translate(question, nil)
-	}
 	return g.translate(question, known)
 }
 
@@ -184,18 +192,16 @@ type unit struct {
 func (g *Glossary) translate(q string, known func(string) bool) []Term {
 	var out []Term
 	seen := map[string]int{}
-	for _, u := range g.units(q) {
+	for _, u := range g.units(q, known) {
 		var picked []Term
 		add := func(zh string, w float32) {
 			for i := range picked {
 				if picked[i].Zh == zh {
-					if float64(w) > picked[i].Weight {
-						picked[i].Weight = float64(w)
-					}
+					picked[i].Weight = max(picked[i].Weight, weight(w))
 					return
 				}
 			}
-			picked = append(picked, Term{Zh: zh, Weight: float64(w), From: u.from})
+			picked = append(picked, Term{Zh: zh, Weight: weight(w), From: u.from})
 		}
 		var single []cand
 		for _, c := range u.cands {
@@ -218,7 +224,7 @@ func (g *Glossary) translate(q string, known func(string) bool) []Term {
 				}
 			}
 		}
-		if len(picked) == 0 && len(single) > 0 {
+		if len(picked) == 0 && len(single) > 0 && single[0].w >= singleMin {
 			add(single[0].zh, single[0].w)
 		}
 		sort.SliceStable(picked, func(i, j int) bool { return picked[i].Weight > picked[j].Weight })
@@ -239,6 +245,25 @@ func (g *Glossary) translate(q string, known func(string) bool) []Term {
 	return out
 }
 
+// weight rounds a stored float32 weight to the data's two-digit precision,
+// so callers see 0.79 rather than 0.7900000214576721.
+func weight(w float32) float64 { return math.Round(float64(w)*100) / 100 }
+
+// usable reports whether the text has any rendering among cs (or enough of
+// a long one's bigrams to stand in for it).
+func usable(cs []cand, known func(string) bool) bool {
+	if known == nil {
+		return true
+	}
+	for _, c := range cs {
+		n := utf8.RuneCountInString(c.zh)
+		if n >= 2 && known(c.zh) || n >= 3 && knownBigrams(c.zh, known) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // knownBigrams returns zh's character bigrams that the text contains, or nil
 // unless more than half of them are known: one shared bigram of a long idiom
 // (or the 事人 of 当事人) is more likely coincidence than a rendering.
@@ -256,8 +281,11 @@ func knownBigrams(zh string, known func(string) bool) []string {
 	return ok
 }
 
-// units splits a question into English units, longest phrase first.
-func (g *Glossary) units(q string) []unit {
+// units splits a question into English units, longest phrase first. With a
+// vocabulary, a phrase none of whose renderings the text has is skipped in
+// favour of its words ("organized crime" → 打黑 is absent, but "crime" →
+// 犯罪 is there).
+func (g *Glossary) units(q string, known func(string) bool) []unit {
 	toks := textnorm.Tokenize(q)
 	// Content words in order; a question word between two of them breaks a
 	// phrase (it is not part of what is asked about), a function word does
@@ -320,7 +348,7 @@ func (g *Glossary) units(q string) []unit {
 			for k := 0; k < m; k++ {
 				words[k], raws[k] = ws[i+k].tok.Word, ws[i+k].tok.Raw
 			}
-			if cs, scale := g.lookupPhrase(words); cs != nil {
+			if cs, scale := g.lookupPhrase(words); cs != nil && usable(cs, known) {
 				us = append(us, unit{from: strings.Join(raws, " "), cands: cs, scale: scale})
 				i += m
 				matched = true
@@ -331,14 +359,19 @@ func (g *Glossary) units(q string) []unit {
 			continue
 		}
 		w := ws[i]
-		if cs := g.lookupWord(w.tok.Word); cs != nil {
+		cs := g.lookupWord(w.tok.Word)
+		if cs != nil {
 			us = append(us, unit{from: w.tok.Raw, cands: cs, scale: 1})
-		} else {
+		}
+		switch {
+		case cs == nil && len(w.parts) > 0:
 			for _, p := range w.parts {
 				if cs := g.lookupWord(p); cs != nil {
 					us = append(us, unit{from: p, cands: cs, scale: variantFactor})
 				}
 			}
+		case cs == nil || cs[0].w < weakWord:
+			us = append(us, g.splitCompound(w.tok.Raw)...)
 		}
 		i++
 	}
@@ -356,6 +389,31 @@ func acronym(raw string) string {
 		return raw[:n-1]
 	}
 	return ""
+}
+
+// splitCompound splits a closed compound into two dictionary words, the
+// longest known first part winning, or returns nil. Both parts must have a
+// confident rendering, since a forced split is weaker evidence than a word.
+func (g *Glossary) splitCompound(raw string) []unit {
+	if strings.ContainsAny(raw, "-'") || len(raw) < 2*minPart {
+		return nil
+	}
+	lower := strings.ToLower(raw)
+	for i := len(lower) - minPart; i >= minPart; i-- {
+		a, b := lower[:i], lower[i:]
+		if textnorm.Function[a] || textnorm.Function[b] {
+			continue
+		}
+		ca, cb := g.lookupWord(textnorm.Fold(a)), g.lookupWord(textnorm.Fold(b))
+		if ca == nil || cb == nil || ca[0].w < weakWord || cb[0].w < weakWord {
+			continue
+		}
+		return []unit{
+			{from: raw[:i], cands: ca, scale: variantFactor},
+			{from: raw[i:], cands: cb, scale: variantFactor},
+		}
+	}
+	return nil
 }
 
 // lookupPhrase finds a multi-word key, trying base forms of the last word

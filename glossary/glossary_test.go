@@ -381,3 +381,29 @@ func TestFromIsContent(t *testing.T) {
 		}
 	}
 }
+
+func TestCompoundSplit(t *testing.T) {
+	g := Default()
+	tests := []struct {
+		word  string
+		parts []string // nil: must not be split
+	}{
+		{"cybercrime", []string{"cyber", "crime"}},
+		{"together", nil},  // known word, never split
+		{"terrorism", nil}, // confident rendering, never split
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, f := range froms(g.Translate(tt.word)) {
+			if f != tt.word {
+				got = append(got, f)
+			}
+		}
+		if !slices.Equal(got, tt.parts) {
+			t.Errorf("%s: split units %v, want %v", tt.word, got, tt.parts)
+		}
+	}
+	if !slices.Contains(zhs(g.Translate("cybercrime")), "犯罪") {
+		t.Errorf("cybercrime → %v, want 犯罪 via crime", g.Translate("cybercrime"))
+	}
+}

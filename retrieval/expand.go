@@ -2,15 +2,22 @@ package retrieval
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary"
 )
 
-// maxWord is the longest word, in characters, that segmentation tries.
-const maxWord = 6
+const (
+	// maxWord is the longest word, in characters, that segmentation tries.
+	maxWord = 6
+	// abbrevSpan bounds, per character of an abbreviation, the stretch of
+	// text its full form may take (冬奥会: 3 characters, 9 in 冬季奥林匹克运动会).
+	abbrevSpan = 3
+)
 
 // framing are content-looking words that frame a question rather than name
 // what it asks about ("what is their attitude to X", "what do they plan for
@@ -23,45 +30,115 @@ var framing = map[string]bool{
 	"哪些": true, "方面": true, "怎样": true, "这些": true, "那些": true, "这类": true, "之间": true,
 }
 
-// docText is the folded text of every paragraph and section title, one per
-// line, so a substring test tells whether the document uses a word.
-func (ix *Index) docText() string {
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, p := range ix.doc.Paragraphs {
-		if !seen[p.Section] {
-			seen[p.Section] = true
-			b.WriteString(embeddings.Fold(p.Section))
-			b.WriteByte('\n')
+// vocab is what the document says, for testing whether it speaks of a word.
+type vocab struct {
+	text  string   // folded paragraphs and titles, one per line
+	runes []rune   // text as runes, for abbreviation matching
+	paras []string // per paragraph: folded section title and text
+}
+
+// has reports whether the document contains s.
+func (v *vocab) has(s string) bool { return strings.Contains(v.text, s) }
+
+// knownForm reports whether the document uses zh or, for a word, one of
+// its near-synonyms; the glossary uses it to keep only renderings the
+// document can match.
+func (v *vocab) knownForm(zh string) bool {
+	if v.has(zh) {
+		return true
+	}
+	if utf8.RuneCountInString(zh) < 2 {
+		return false
+	}
+	for _, s := range glossary.Synonyms(zh) {
+		if v.has(s) {
+			return true
 		}
-		b.WriteString(embeddings.Fold(p.Text))
+	}
+	return false
+}
+
+// forms returns zh, if the document uses it, and those of its near-synonyms
+// the document uses: the strings that stand for zh in a paragraph.
+func (v *vocab) forms(zh string) []string {
+	var out []string
+	if v.has(zh) {
+		out = append(out, zh)
+	}
+	if utf8.RuneCountInString(zh) < 2 {
+		return out
+	}
+	for _, s := range glossary.Synonyms(zh) {
+		if v.has(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// bigrams returns the character pairs of a Han word.
+func bigrams(w string) []string {
+	rs := []rune(w)
+	var out []string
+	for i := 0; i+2 <= len(rs); i++ {
+		out = append(out, string(rs[i:i+2]))
+	}
+	return out
+}
+
+// vocabCache holds the vocabulary of the last document asked about: a
+// Library serves one index at a time, so one entry is enough and an index
+// swapped out is not kept alive by the cache.
+var vocabCache struct {
+	sync.Mutex
+	doc *corpus.Document
+	v   *vocab
+}
+
+// vocabulary returns the vocabulary of the index's document, built on first
+// use.
+func (ix *Index) vocabulary() *vocab {
+	vocabCache.Lock()
+	defer vocabCache.Unlock()
+	if vocabCache.doc != ix.doc {
+		vocabCache.doc, vocabCache.v = ix.doc, newVocab(ix.doc)
+	}
+	return vocabCache.v
+}
+
+func newVocab(doc *corpus.Document) *vocab {
+	v := &vocab{paras: make([]string, len(doc.Paragraphs))}
+	var b strings.Builder
+	for i, p := range doc.Paragraphs {
+		v.paras[i] = embeddings.Fold(p.Section) + "\n" + embeddings.Fold(p.Text)
+		b.WriteString(v.paras[i])
 		b.WriteByte('\n')
 	}
-	return b.String()
+	v.text = b.String()
+	v.runes = []rune(v.text)
+	return v
 }
 
 // segment splits folded text into words by forward maximum matching over the
-// CC-CEDICT lexicon and the document's own strings: at each position the
-// longest known word wins. Runs of Latin letters or digits are words too;
-// other characters that start no word are skipped.
-func segment(folded string, inDoc func(string) bool) []string {
+// CC-CEDICT lexicon: at each position the longest lexicon word wins. Runs of
+// Latin letters or digits are words too; a character that starts no word of
+// two or more characters (的, 对, 在) is skipped.
+func segment(folded string) []string {
 	rs := []rune(folded)
 	var out []string
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		switch {
 		case unicode.Is(unicode.Han, r):
+			// A lexicon word wins over a document string: the document's
+			// strings cross word boundaries (成员国对), its words do not.
 			n := 1
-			for l := min(maxWord, len(rs)-i); l >= 2; l-- {
-				if !allHan(rs[i : i+l]) {
-					continue
-				}
-				w := string(rs[i : i+l])
-				if glossary.IsWord(w) || inDoc(w) {
+			for l := min(maxWord, len(rs)-i); l >= 2 && n == 1; l-- {
+				if allHan(rs[i:i+l]) && glossary.IsWord(string(rs[i:i+l])) {
 					n = l
-					break
 				}
 			}
+
 			if n >= 2 {
 				out = append(out, string(rs[i:i+n]))
 			}
@@ -92,7 +169,8 @@ func allHan(rs []rune) bool {
 // knownWord reports whether the document speaks of what word w names: it
 // uses w, or a near-synonym of w, or (for a compound) every character pair
 // of w, as 新冠肺炎疫情 is covered by 新冠 + 肺炎 + 疫情.
-func knownWord(w string, inDoc func(string) bool) bool {
+func knownWord(w string, v *vocab) bool {
+	inDoc := v.has
 	if inDoc(w) {
 		return true
 	}
@@ -102,69 +180,47 @@ func knownWord(w string, inDoc func(string) bool) bool {
 		}
 	}
 	rs := []rune(w)
-	if len(rs) < 3 || !allHan(rs) {
+	if len(rs) < 2 || !allHan(rs) {
 		return false
 	}
-	for i := 0; i+2 <= len(rs); i++ {
-		if !inDoc(string(rs[i : i+2])) {
-			return false
-		}
-	}
-	return true
-}
-
-// unknownWords are the content words of a Chinese question that the
-// document never speaks of: not used, not by a synonym. Latin words
-// (acronyms such as GDP) and numbers count too; single characters, question
-// words and framing words do not.
-func unknownWords(folded string, inDoc func(string) bool) (content, unknown []string) {
-	for _, w := range segment(stripQuestionWords(folded), inDoc) {
-		if framing[w] {
-			continue
-		}
-		content = append(content, w)
-		if !knownWord(w, inDoc) {
-			unknown = append(unknown, w)
-		}
-	}
-	return content, unknown
-}
-
-// unknownUnits are the English words and phrases of a question that
-// CC-CEDICT can render but none of whose renderings (or their synonyms) the
-// document uses: "vaccine" when the text never says 疫苗.
-func unknownUnits(question string, inDoc func(string) bool) (content, unknown []string) {
-	g := glossary.Default()
-	known := func(zh string) bool {
-		if inDoc(zh) {
-			return true
-		}
-		if utf8.RuneCountInString(zh) < 2 {
-			return false
-		}
-		for _, s := range glossary.Synonyms(zh) {
-			if inDoc(s) {
-				return true
+	if len(rs) >= 3 {
+		all := true
+		for i := 0; i+2 <= len(rs); i++ {
+			if !inDoc(string(rs[i : i+2])) {
+				all = false
+				break
 			}
 		}
-		return false
-	}
-	got := map[string]bool{}
-	for _, t := range g.TranslateIn(question, known) {
-		if utf8.RuneCountInString(t.Zh) >= 2 {
-			got[t.From] = true
+		if all {
+			return true
 		}
 	}
-	seen := map[string]bool{}
-	for _, t := range g.Translate(question) {
-		if seen[t.From] {
+	return v.abbreviates(w)
+}
+
+// abbreviates reports whether the characters of w occur in order within a
+// short stretch of text: 冬奥会 abbreviates 冬季奥林匹克运动会 and 减排
+// 减少温室气体排放, the usual way Chinese shortens a long name.
+func (v *vocab) abbreviates(w string) bool {
+	rs := []rune(w)
+	span := abbrevSpan * len(rs)
+	tr := v.runes
+	for i, r := range tr {
+		if r != rs[0] {
 			continue
 		}
-		seen[t.From] = true
-		content = append(content, t.From)
-		if !got[t.From] {
-			unknown = append(unknown, t.From)
+		k := 1
+		for j := i + 1; j < len(tr) && j-i < span && k < len(rs); j++ {
+			if tr[j] == '\n' {
+				break
+			}
+			if tr[j] == rs[k] {
+				k++
+			}
+		}
+		if k == len(rs) {
+			return true
 		}
 	}
-	return content, unknown
+	return false
 }

@@ -52,19 +52,13 @@ func (ix *Index) Search(ctx context.Context, question string, k int) (Result, er
 		return Result{}, err
 	}
 	fused := fuse(lex, vec)
-	order := make([]int, 0, len(fused))
-	for i, s := range fused {
-		if s > 0 {
-			order = append(order, i)
-		}
-	}
-	sort.SliceStable(order, func(a, b int) bool { return fused[order[a]] > fused[order[b]] })
+	order := topN(fused, k)
 	best := 2.0 / (rrfK + 1)
-	for _, i := range order[:min(k, len(order))] {
+	for _, i := range order {
 		res.Hits = append(res.Hits, Hit{Paragraph: ix.doc.Paragraphs[i], Score: round(fused[i] / best)})
 	}
 	if len(order) > 0 {
-		res.Grounded = ix.grounded(q, order[0])
+		res.Grounded = ix.grounded(question)
 	}
 	return res, nil
 }
@@ -146,15 +140,8 @@ func (ix *Index) vectorRanks(ctx context.Context, text string) ([]int, error) {
 
 // fuse combines the lexical scores and vector ranks by reciprocal rank fusion.
 func fuse(lex []float64, vecRank []int) []float64 {
-	order := make([]int, 0, len(lex))
-	for i, s := range lex {
-		if s > 0 {
-			order = append(order, i)
-		}
-	}
-	sort.SliceStable(order, func(a, b int) bool { return lex[order[a]] > lex[order[b]] })
 	fused := make([]float64, len(lex))
-	for r, i := range order[:min(candidates, len(order))] {
+	for r, i := range topN(lex, candidates) {
 		fused[i] += 1.0 / float64(rrfK+r+1)
 	}
 	for i, r := range vecRank {
@@ -163,6 +150,50 @@ func fuse(lex []float64, vecRank []int) []float64 {
 		}
 	}
 	return fused
+}
+
+// topN returns the indexes of the n highest positive scores, best first. A
+// bounded min-heap keeps this O(len·log n): at 100,000 paragraphs, sorting
+// every score would cost more than the scoring.
+func topN(scores []float64, n int) []int {
+	h := make([]int, 0, n)
+	less := func(a, b int) bool { return scores[h[a]] < scores[h[b]] }
+	down := func(i int) {
+		for {
+			l, m := 2*i+1, i
+			if l < len(h) && less(l, m) {
+				m = l
+			}
+			if r := l + 1; r < len(h) && less(r, m) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i, s := range scores {
+		switch {
+		case s <= 0:
+		case len(h) < n:
+			h = append(h, i)
+			for j := len(h) - 1; j > 0 && less(j, (j-1)/2); j = (j - 1) / 2 {
+				h[j], h[(j-1)/2] = h[(j-1)/2], h[j]
+			}
+		case s > scores[h[0]]:
+			h[0] = i
+			down(0)
+		}
+	}
+	sort.SliceStable(h, func(a, b int) bool {
+		if scores[h[a]] != scores[h[b]] {
+			return scores[h[a]] > scores[h[b]]
+		}
+		return h[a] < h[b]
+	})
+	return h
 }
 
 func round(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -5,7 +5,9 @@
 // term-weight × idf scorer gives the gold paragraph. It is a measuring
 // instrument, not a tuning loop: the glossary must not learn these questions.
 //
-//	go run ./glossary/internal/devcheck [-dev FILE] [-doc FILE]
+//	go run ./glossary/internal/devcheck [-dev FILE] [-doc FILE] [question…]
+//
+// With questions as arguments it only prints their terms and where they occur.
 package main
 
 import (
@@ -39,12 +41,12 @@ func main() {
 	dev := flag.String("dev", "/work/shared/eval/dev.jsonl", "dev questions (JSON lines)")
 	doc := flag.String("doc", "/work/shared/seeds/000_7d0cc9c831e3d475.txt", "declaration text")
 	flag.Parse()
-	if err := run(*dev, *doc); err != nil {
+	if err := run(*dev, *doc, flag.Args()); err != nil {
 		log.Fatalf("devcheck: %v", err)
 	}
 }
 
-func run(devPath, docPath string) error {
+func run(devPath, docPath string, adhoc []string) error {
 	raw, err := os.ReadFile(docPath)
 	if err != nil {
 		return fmt.Errorf("read declaration: %w", err)
@@ -73,8 +75,14 @@ func run(devPath, docPath string) error {
 	if err != nil {
 		return err
 	}
+	if len(adhoc) > 0 {
+		qs = qs[:0]
+		for i, q := range adhoc {
+			qs = append(qs, question{ID: fmt.Sprintf("arg-%d", i+1), Kind: "adhoc", Question: q})
+		}
+	}
 	g := glossary.Default()
-	var nq, goldHit, tot, inGold, elsewhere, absent int
+	var nq, ngold, goldHit, tot, inGold, elsewhere, absent int
 	var rrSum float64
 	for _, q := range qs {
 		if !glossary.IsEnglish(q.Question) {
@@ -117,6 +125,7 @@ func run(devPath, docPath string) error {
 			goldHit++
 		}
 		if len(gold) > 0 {
+			ngold++
 			r := goldRank(paras, terms, gold)
 			fmt.Printf("  naive rank of first gold paragraph: %d / %d\n", r, len(paras))
 			if r > 0 {
@@ -126,7 +135,7 @@ func run(devPath, docPath string) error {
 	}
 	fmt.Printf("\nEnglish questions: %d; with ≥1 term in a gold paragraph: %d\n", nq, goldHit)
 	fmt.Printf("TranslateIn terms: %d; in gold: %d, only elsewhere: %d, nowhere: %d\n", tot, inGold, elsewhere, absent)
-	fmt.Printf("naive MRR over questions with gold: %.3f\n", rrSum/float64(max(1, nq-1)))
+	fmt.Printf("naive MRR over questions with gold: %.3f\n", rrSum/float64(max(1, ngold)))
 	return nil
 }
 

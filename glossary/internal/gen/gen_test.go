@@ -20,7 +20,9 @@ const sample = `export default {"all":[
 ["聯合國","联合国","Lian2 he2 guo2","United Nations",[],[]],
 ["不擴散核武器條約","不扩散核武器条约","Bu4 Kuo4 san4","Treaty on the Non-Proliferation of Nuclear Weapons",[],[]],
 ["獨聯體","独联体","Du2 Lian2 ti3","Commonwealth of Independent States",[],[]],
-["一帶一路","一带一路","Yi1 dai4 Yi1 lu4","Belt and Road Initiative",[],[]]
+["一帶一路","一带一路","Yi1 dai4 Yi1 lu4","Belt and Road Initiative",[],[]],
+["撒馬爾罕","撒马尔罕","Sa1 ma3 er3 han3","Samarkand, Uzbekistan",[],[]],
+["烏茲別克斯坦","乌兹别克斯坦","Wu1 zi1 bie2 ke4 si1 tan3","Uzbekistan",[],[]]
 ]}`
 
 func build(t *testing.T) map[string][]string {
@@ -64,6 +66,8 @@ func TestIndex(t *testing.T) {
 		{"^UN", []string{"联合国"}},
 		{"^NPT", []string{"不扩散核武器条约"}},
 		{"treaty nonproliferation nuclear weapon", []string{"不扩散核武器条约"}},
+		{"uzbekistan", []string{"乌兹别克斯坦"}}, // not Samarkand: names index whole glosses only
+		{"samarkand", []string{"撒马尔罕"}},
 		{"li", nil},      // surname
 		{"variant", nil}, // cross-reference
 		{"haidian", nil}, // small place

@@ -34,9 +34,9 @@ import (
 )
 
 const (
-	maxGlossWords = 6 // longer glosses are descriptions, not renderings
-	maxKeyWords   = 4 // longest sub-phrase of a gloss indexed
-	perKey        = 8 // candidates kept per key; runtime caps lower
+	maxGlossWords = 6  // longer glosses are descriptions, not renderings
+	maxKeyWords   = 4  // longest sub-phrase of a gloss indexed
+	perKey        = 12 // candidates kept per key; deep lists let TranslateIn find the text's word
 	minScore      = 0.15
 )
 
@@ -152,10 +152,11 @@ var (
 	acronymRe = regexp.MustCompile(`\(([A-Z][A-Z0-9]{1,5})\)`)
 	parenRe   = regexp.MustCompile(`\([^()]*\)`)
 	abbrFor   = regexp.MustCompile(`(?i)\babbr\.? (for|of|to)\b`)
-	// Proper-noun glosses for people (life dates) and small places: they would
-	// flood common words ("river", "city") with names.
+	// Proper-noun glosses for people (life dates) and small places (counties,
+	// districts, villages…): tens of thousands of names no question about an
+	// international declaration needs. Cities, provinces and countries stay.
 	personRe = regexp.MustCompile(`\(\s*(c\.\s*)?\d{1,4}\s*(BC)?\s*-|\b\d{3,4}-\d{2,4}\b|\(died |\(born |\bBC\)`)
-	placeRe  = regexp.MustCompile(`(?i)\b(county|district|prefecture|township|town|village|city|province|river|mountain|mt|lake|island|station|street|temple|hamlet|banner|borough|suburb|region|municipality|commune)\b.*\b(in|of)\b|\bcounty\b|\bdistrict\b|\bprefecture-level\b`)
+	placeRe  = regexp.MustCompile(`(?i)\b(county|district|township|town|village|hamlet|banner|borough|suburb|street|station|temple)\b.*\b(in|of)\b|\bcounty\b|\bdistrict\b|\bprefecture-level\b|\bcounty-level\b`)
 )
 
 // Register tags found in parentheses and how much they discount a rendering
@@ -221,11 +222,15 @@ func (x *index) addEntry(e entry) {
 			continue
 		}
 		base := amb * (1 - 0.04*math.Min(float64(i), 5))
-		x.addSense(e.simp, n, sense, base)
+		x.addSense(e.simp, n, sense, base, proper)
 	}
 }
 
-func (x *index) addSense(zh string, n int, sense string, base float64) {
+// addSense indexes one sense. A proper noun is indexed only under prefixes
+// of its gloss (Samarkand, Shanghai municipality): a word later in a name's
+// gloss ("Samarkand, Uzbekistan", "Fudan University, Shanghai") names where
+// or what it is, and does not translate to the name.
+func (x *index) addSense(zh string, n int, sense string, base float64, proper bool) {
 	s := crossRef.ReplaceAllString(sense, "")
 	for _, m := range acronymRe.FindAllStringSubmatch(s, -1) {
 		x.put("^"+m[1], zh, base*lenFactor(n, 2))
@@ -255,7 +260,17 @@ func (x *index) addSense(zh string, n int, sense string, base float64) {
 		s, tf = s[5:], tf*0.8
 	}
 	s = abbrFor.ReplaceAllString(s, " ")
-	for _, alt := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' }) {
+	alts := strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' })
+	if proper {
+		// In a name's gloss a comma adds a location or description
+		// ("Samarkand, Uzbekistan"), not a synonym: keep only what precedes it.
+		alts = alts[:0]
+		for _, a := range strings.Split(s, ";") {
+			a, _, _ = strings.Cut(a, ",")
+			alts = append(alts, a)
+		}
+	}
+	for _, alt := range alts {
 		alt = strings.TrimSpace(alt)
 		if textnorm.IsAcronym(alt) {
 			x.put("^"+alt, zh, base*tf*lenFactor(n, 2))
@@ -272,14 +287,19 @@ func (x *index) addSense(zh string, n int, sense string, base float64) {
 			continue
 		}
 		for m := 1; m <= k; m++ {
-			if m > maxKeyWords && m < k {
+			if m < k && m > maxKeyWords {
 				continue // sub-phrases stay short; the whole gloss is always a key
 			}
 			cover := float64(m) / float64(k)
 			// A gloss that IS the phrase scores 1; a word inside a longer
 			// gloss scores by how much of the gloss it accounts for.
 			match := 0.3 + 0.7*cover
-			for i := 0; i+m <= k; i++ {
+			if proper {
+				// A name's leading words are the name itself (Beijing
+				// municipality, Dushanbe): little is lost by dropping the rest.
+				match = 0.5 + 0.5*cover
+			}
+			for i := 0; i+m <= k && !(proper && i > 0); i++ {
 				x.put(strings.Join(words[i:i+m], " "), zh, base*tf*match*lenFactor(n, m))
 			}
 		}

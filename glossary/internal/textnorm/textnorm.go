@@ -109,12 +109,23 @@ var pluralExceptions = map[string]bool{
 	"overseas": true, "afterwards": true, "towards": true, "upwards": true,
 }
 
+// irregular holds the irregular plurals likely in questions and glosses.
+var irregular = map[string]string{
+	"women": "woman", "men": "man", "children": "child", "feet": "foot",
+	"teeth": "tooth", "mice": "mouse", "geese": "goose", "criteria": "criterion",
+	"phenomena": "phenomenon", "businessmen": "businessman", "analyses": "analysis",
+	"crises": "crisis", "bases": "base", "theses": "thesis",
+}
+
 // Fold reduces an English plural to its singular with a few conservative
 // rules (countries→country, taxes→tax, commitments→commitment). It is applied
 // to both dictionary keys and questions, so an imperfect fold still matches as
 // long as it is deterministic; the rules only avoid folds that would merge
 // unrelated words (status, analysis, economics).
 func Fold(w string) string {
+	if s, ok := irregular[w]; ok {
+		return s
+	}
 	if len(w) <= 3 || pluralExceptions[w] || !strings.HasSuffix(w, "s") {
 		return w
 	}

@@ -21,6 +21,8 @@ func TestFold(t *testing.T) {
 		{"us", "us"},
 		{"class", "class"},
 		{"drug", "drug"},
+		{"women", "woman"},
+		{"crises", "crisis"},
 	}
 	for _, tt := range tests {
 		if got := Fold(tt.in); got != tt.want {

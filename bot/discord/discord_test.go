@@ -1,0 +1,903 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/citebot/citebot/bot"
+	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
+)
+
+// deadline bounds every wait in these tests; nothing asserts on time.
+const deadline = 30 * time.Second
+
+const (
+	citeLabel   = "三(四)¶2"
+	citeSection = "三、（四）地區安全"
+	citeText    = "成員國重申堅定支持阿富汗成為獨立、中立、統一、民主、和平的國家，消除恐怖主義、戰爭和毒品。"
+)
+
+// fakeBot stands in for *bot.Bot: realistic replies, and a record of what it got.
+type fakeBot struct {
+	mu     sync.Mutex
+	reqs   []bot.Request
+	votes  []bot.Vote
+	prefix []string
+	got    chan bot.Request
+	// handle overrides the default answers when set.
+	handle func(ctx context.Context, req bot.Request, progress func(bot.Reply)) bot.Reply
+}
+
+func newFakeBot() *fakeBot { return &fakeBot{got: make(chan bot.Request, 64)} }
+
+func (f *fakeBot) Handle(ctx context.Context, req bot.Request, progress func(bot.Reply)) bot.Reply {
+	f.mu.Lock()
+	f.reqs = append(f.reqs, req)
+	h := f.handle
+	f.mu.Unlock()
+	f.got <- req
+	if h != nil {
+		return h(ctx, req, progress)
+	}
+	return defaultReply(req)
+}
+
+func defaultReply(req bot.Request) bot.Reply {
+	switch req.Kind {
+	case bot.KindReload:
+		if !req.Perms.Administrator && !req.Perms.ManageServer {
+			return bot.Reply{Answer: "只有伺服器管理員可以重新載入文件。", Mode: "error", Private: true}
+		}
+		n := 0
+		if req.Attachment != nil {
+			n = utf8.RuneCount(req.Attachment.Data)
+		}
+		return bot.Reply{Answer: fmt.Sprintf("已重新載入文件（%d 字）。", n), Mode: "reload"}
+	case bot.KindHelp:
+		return bot.Reply{Answer: "用 /ask 提問，用 /cite 查看段落。", Mode: "help"}
+	default:
+		return bot.Reply{
+			Question: req.Text, Grounded: true, Mode: "extractive",
+			Answer:    "成員國支持阿富汗成為獨立、中立、統一、民主、和平的國家。[" + citeLabel + "]",
+			Citations: []bot.Citation{{Label: citeLabel, Section: citeSection, Text: citeText, Score: 0.9}},
+		}
+	}
+}
+
+func (f *fakeBot) Complete(prefix string, n int) []string {
+	f.mu.Lock()
+	f.prefix = append(f.prefix, prefix)
+	f.mu.Unlock()
+	var out []string
+	for _, l := range []string{"三(一)¶1", "三(四)¶1", "三(四)¶2", "五(十三)¶1", "序言¶3"} {
+		if strings.HasPrefix(l, prefix) && len(out) < n {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (f *fakeBot) RecordVote(ctx context.Context, v bot.Vote) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.votes = append(f.votes, v)
+	return nil
+}
+
+func (f *fakeBot) setHandle(h func(ctx context.Context, req bot.Request, progress func(bot.Reply)) bot.Reply) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.handle = h
+}
+
+func (f *fakeBot) requests() []bot.Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]bot.Request(nil), f.reqs...)
+}
+
+func (f *fakeBot) next(t *testing.T) bot.Request {
+	t.Helper()
+	select {
+	case r := <-f.got:
+		return r
+	case <-time.After(deadline):
+		t.Fatal("the handler got no request")
+		return bot.Request{}
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type harness struct {
+	srv  *fakediscord.Server
+	bot  *fakeBot
+	logs *syncBuffer
+	ctx  context.Context
+}
+
+// start runs the adapter against a fresh fake Discord until the commands are
+// registered; cleanup stops it and checks every message the bot sent.
+func start(t *testing.T, opts fakediscord.Options, cfg Config) *harness {
+	t.Helper()
+	srv := fakediscord.New(opts)
+	h := &harness{srv: srv, bot: newFakeBot(), logs: &syncBuffer{}}
+	cfg.Token = srv.Token
+	cfg.BaseURL = srv.URL
+	cfg.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	runCtx, stop := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- Run(runCtx, cfg, h.bot) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*deadline)
+	h.ctx = ctx
+	t.Cleanup(func() {
+		stop()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("Run returned %v after a clean stop", err)
+			}
+		case <-time.After(deadline):
+			t.Error("Run did not return after its context was cancelled")
+		}
+		cancel()
+		srv.Close()
+		for _, v := range srv.Violations() {
+			t.Error(v)
+		}
+		for _, c := range srv.Calls() {
+			checkLimits(t, c)
+		}
+		if strings.Contains(h.logs.String(), srv.Token) {
+			t.Error("the token appears in the logs")
+		}
+	})
+	if _, err := srv.WaitCall(ctx, isCommandsPut); err != nil {
+		select {
+		case err := <-errc:
+			t.Fatalf("Run failed before registering: %v", err)
+		default:
+		}
+		t.Fatalf("commands not registered: %v", err)
+	}
+	return h
+}
+
+func isCommandsPut(c fakediscord.Call) bool {
+	return c.Method == "PUT" && strings.HasSuffix(c.Path, "/commands")
+}
+
+func (h *harness) wait(t *testing.T, what string, match func(fakediscord.Call) bool) fakediscord.Call {
+	t.Helper()
+	c, err := h.srv.WaitCall(h.ctx, match)
+	if err != nil {
+		t.Fatalf("waiting for %s: %v\ncalls: %s", what, err, describe(h.srv.Calls()))
+	}
+	return c
+}
+
+func describe(calls []fakediscord.Call) string {
+	var b strings.Builder
+	for _, c := range calls {
+		fmt.Fprintf(&b, "\n  %d %s %s %.200s", c.Seq, c.Method, c.Path, c.Body)
+	}
+	return b.String()
+}
+
+func (h *harness) send(t *testing.T, in fakediscord.Interaction) fakediscord.Sent {
+	t.Helper()
+	sent, err := h.srv.SendInteraction(h.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sent
+}
+
+// callback waits for the interaction's callback and returns its body.
+func (h *harness) callback(t *testing.T, s fakediscord.Sent) map[string]any {
+	t.Helper()
+	return h.wait(t, "the interaction callback", func(c fakediscord.Call) bool {
+		return c.Method == "POST" && c.Path == h.srv.CallbackPath(s.ID, s.Token)
+	}).JSON()
+}
+
+// finalEdit waits for an edit of the original response matching match.
+func (h *harness) edit(t *testing.T, s fakediscord.Sent, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	return h.wait(t, "an edit of the original response", func(c fakediscord.Call) bool {
+		return c.Method == "PATCH" && c.Path == h.srv.OriginalPath(s.Token) && match(c.JSON())
+	}).JSON()
+}
+
+func member(perms int64, roles ...string) *fakediscord.Member {
+	return &fakediscord.Member{UserID: "500000000000000001", Roles: roles, Permissions: perms}
+}
+
+func ask(q string) fakediscord.Interaction {
+	return fakediscord.Interaction{Name: "ask", Member: member(0, "r1"),
+		Options: []fakediscord.Option{{Name: "question", Type: fakediscord.OptionString, Value: q}}}
+}
+
+// flags reads a message's flags (64 = ephemeral).
+func flags(m map[string]any) int {
+	f, _ := m["flags"].(float64)
+	return int(f)
+}
+
+func data(m map[string]any) map[string]any {
+	d, _ := m["data"].(map[string]any)
+	return d
+}
+
+// fieldsOf lists "name\x00value" of every embed field in a message.
+func fieldsOf(m map[string]any) []string {
+	var out []string
+	embeds, _ := m["embeds"].([]any)
+	for _, e := range embeds {
+		fields, _ := e.(map[string]any)["fields"].([]any)
+		for _, f := range fields {
+			fm := f.(map[string]any)
+			out = append(out, fmt.Sprint(fm["name"])+"\x00"+fmt.Sprint(fm["value"]))
+		}
+	}
+	return out
+}
+
+func descriptions(m map[string]any) string {
+	var b strings.Builder
+	embeds, _ := m["embeds"].([]any)
+	for _, e := range embeds {
+		if d, ok := e.(map[string]any)["description"].(string); ok {
+			b.WriteString(d)
+		}
+	}
+	return b.String()
+}
+
+func hasEmbeds(m map[string]any) bool {
+	e, _ := m["embeds"].([]any)
+	return len(e) > 0
+}
+
+func buttons(m map[string]any) []string {
+	var ids []string
+	rows, _ := m["components"].([]any)
+	for _, r := range rows {
+		comps, _ := r.(map[string]any)["components"].([]any)
+		for _, c := range comps {
+			if id, ok := c.(map[string]any)["custom_id"].(string); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// checkLimits checks a sent message against Discord's limits.
+func checkLimits(t *testing.T, c fakediscord.Call) {
+	t.Helper()
+	m := c.JSON()
+	if strings.HasSuffix(c.Path, "/callback") {
+		m = data(m)
+	}
+	if m == nil || (c.Method != "POST" && c.Method != "PATCH") {
+		return
+	}
+	where := fmt.Sprintf("call %d %s %s", c.Seq, c.Method, c.Path)
+	if s, _ := m["content"].(string); width(s) > maxContent {
+		t.Errorf("%s: content of %d characters", where, width(s))
+	}
+	embeds, _ := m["embeds"].([]any)
+	if len(embeds) > maxEmbeds {
+		t.Errorf("%s: %d embeds", where, len(embeds))
+	}
+	total := 0
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	for _, e := range embeds {
+		em := e.(map[string]any)
+		if w := width(str(em, "title")); w > maxEmbedTitle {
+			t.Errorf("%s: title of %d", where, w)
+		}
+		if w := width(str(em, "description")); w > maxEmbedDescription {
+			t.Errorf("%s: description of %d", where, w)
+		}
+		total += width(str(em, "title")) + width(str(em, "description"))
+		if f, ok := em["footer"].(map[string]any); ok {
+			total += width(str(f, "text"))
+		}
+		fields, _ := em["fields"].([]any)
+		if len(fields) > maxFields {
+			t.Errorf("%s: %d fields", where, len(fields))
+		}
+		for _, f := range fields {
+			fm := f.(map[string]any)
+			if w := width(str(fm, "name")); w > maxFieldName || w == 0 {
+				t.Errorf("%s: field name of %d", where, w)
+			}
+			if w := width(str(fm, "value")); w > maxFieldValue || w == 0 {
+				t.Errorf("%s: field value of %d", where, w)
+			}
+			total += width(str(fm, "name")) + width(str(fm, "value"))
+		}
+	}
+	if total > maxEmbedsTotal {
+		t.Errorf("%s: embeds total %d characters", where, total)
+	}
+}
+
+func TestRunRegistersCommands(t *testing.T) {
+	for _, tc := range []struct {
+		name, guild string
+	}{{"global", ""}, {"guild", "900000000000000003"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t, fakediscord.Options{}, Config{GuildID: tc.guild})
+			put := h.wait(t, "the commands PUT", isCommandsPut)
+			want := "/applications/" + h.srv.AppID + "/commands"
+			if tc.guild != "" {
+				want = "/applications/" + h.srv.AppID + "/guilds/" + tc.guild + "/commands"
+			}
+			if put.Path != want {
+				t.Errorf("PUT %s, want %s", put.Path, want)
+			}
+			var cmds []struct {
+				Name        string `json:"name"`
+				Description string `json:"description"`
+				DefaultPerm *string
+				Perm        *string `json:"default_member_permissions"`
+				Options     []struct {
+					Name         string `json:"name"`
+					Type         int    `json:"type"`
+					Required     bool   `json:"required"`
+					Autocomplete bool   `json:"autocomplete"`
+				} `json:"options"`
+			}
+			if err := json.Unmarshal(put.Body, &cmds); err != nil {
+				t.Fatalf("PUT body: %v", err)
+			}
+			got := map[string]int{}
+			for i, c := range cmds {
+				got[c.Name] = i
+				if c.Description == "" || width(c.Description) > 100 {
+					t.Errorf("/%s: description %q", c.Name, c.Description)
+				}
+			}
+			for _, name := range []string{"ask", "cite", "reload", "help"} {
+				if _, ok := got[name]; !ok {
+					t.Errorf("command /%s not registered; got %v", name, got)
+				}
+			}
+			if len(cmds) != 4 {
+				t.Errorf("%d commands, want 4", len(cmds))
+			}
+			ask, cite, reload := cmds[got["ask"]], cmds[got["cite"]], cmds[got["reload"]]
+			if len(ask.Options) != 1 || ask.Options[0].Name != "question" || !ask.Options[0].Required {
+				t.Errorf("/ask options %+v", ask.Options)
+			}
+			if len(cite.Options) != 1 || !cite.Options[0].Autocomplete {
+				t.Errorf("/cite options %+v, want an autocompleted label", cite.Options)
+			}
+			if reload.Perm == nil || *reload.Perm != "32" {
+				t.Errorf("/reload default_member_permissions %v, want \"32\" (Manage Server)", reload.Perm)
+			}
+			if len(reload.Options) != 1 || reload.Options[0].Type != fakediscord.OptionAttachment || reload.Options[0].Required {
+				t.Errorf("/reload options %+v, want one optional attachment", reload.Options)
+			}
+			if put.Auth != "Bot "+h.srv.Token {
+				t.Errorf("Authorization %q", put.Auth)
+			}
+			in := h.srv.Intents()
+			if len(in) == 0 || in[0]&(1<<9) == 0 || in[0]&(1<<12) == 0 {
+				t.Errorf("identify intents %v lack guild and direct messages", in)
+			}
+		})
+	}
+}
+
+func TestAskDeferredThenEdited(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	q := "上合組織對阿富汗的立場是什麼？"
+	s := h.send(t, ask(q))
+	cb := h.callback(t, s)
+	if typ, _ := cb["type"].(float64); typ != 5 {
+		t.Fatalf("callback type %v, want 5 (deferred)", cb["type"])
+	}
+	if flags(data(cb))&64 != 0 {
+		t.Error("/ask deferred ephemerally; answers are public")
+	}
+	final := h.edit(t, s, hasEmbeds)
+	fields := fieldsOf(final)
+	if len(fields) != 1 || !strings.HasPrefix(fields[0], citeLabel) || !strings.Contains(fields[0], citeSection) ||
+		!strings.HasSuffix(fields[0], citeText) {
+		t.Errorf("cited fields %q, want %s with its section and text", fields, citeLabel)
+	}
+	if d := descriptions(final); !strings.Contains(d, "["+citeLabel+"]") {
+		t.Errorf("answer %q lacks the citation", d)
+	}
+	if b := buttons(final); len(b) != 2 {
+		t.Errorf("vote buttons %v", b)
+	}
+	req := h.bot.next(t)
+	if req.Kind != bot.KindAsk || req.Text != q || req.UserID != "500000000000000001" ||
+		len(req.RoleIDs) != 1 || req.RoleIDs[0] != "r1" || req.Perms != (bot.Perms{}) {
+		t.Errorf("request %+v", req)
+	}
+}
+
+func TestStreamingProgressEditsThenFinal(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	partials := []string{"成員國支持", "成員國支持阿富汗成為獨立"}
+	const burst = 40
+	h.bot.setHandle(func(ctx context.Context, req bot.Request, progress func(bot.Reply)) bot.Reply {
+		for _, p := range partials {
+			progress(bot.Reply{Question: req.Text, Answer: p, Mode: "llm", Grounded: true})
+			// Wait until the fake saw this partial: the throttle may delay it.
+			_, err := h.srv.WaitCall(ctx, func(c fakediscord.Call) bool {
+				return c.Method == "PATCH" && strings.Contains(string(c.Body), p+"\"")
+			})
+			if err != nil {
+				return bot.Reply{Err: err, Answer: "timeout"}
+			}
+		}
+		for i := 0; i < burst; i++ {
+			progress(bot.Reply{Question: req.Text, Answer: strings.Repeat("國", i+1), Mode: "llm"})
+		}
+		r := defaultReply(req)
+		r.Mode, r.Model = "llm", "test-model"
+		return r
+	})
+	s := h.send(t, ask("立場？"))
+	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
+	h.srv.Close() // nothing more can arrive; the final edit must be the last
+	var patches []map[string]any
+	for _, c := range h.srv.Calls() {
+		if c.Method == "PATCH" && c.Path == h.srv.OriginalPath(s.Token) {
+			patches = append(patches, c.JSON())
+		}
+	}
+	if len(patches) < len(partials)+1 {
+		t.Fatalf("%d edits, want the partials and a final one", len(patches))
+	}
+	if len(patches) >= burst {
+		t.Errorf("%d edits for %d progress updates: not throttled", len(patches), burst+len(partials))
+	}
+	last := patches[len(patches)-1]
+	if len(buttons(last)) != 2 || len(fieldsOf(last)) != 1 {
+		t.Errorf("last edit is not the final answer: %v", last)
+	}
+	for _, p := range patches[:len(patches)-1] {
+		if len(buttons(p)) != 0 {
+			t.Errorf("a progress edit has vote buttons: %v", p)
+		}
+	}
+}
+
+func TestCiteAutocomplete(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	for _, prefix := range []string{"三(四)", "五", "不存在"} {
+		s := h.send(t, fakediscord.Interaction{Type: fakediscord.TypeAutocomplete, Name: "cite", Member: member(0),
+			Options: []fakediscord.Option{{Name: "label", Type: fakediscord.OptionString, Value: prefix, Focused: true}}})
+		cb := h.callback(t, s)
+		if typ, _ := cb["type"].(float64); typ != 8 {
+			t.Fatalf("callback type %v, want 8", cb["type"])
+		}
+		want := h.bot.Complete(prefix, 25)
+		choices, _ := data(cb)["choices"].([]any)
+		var got []string
+		for _, c := range choices {
+			cm := c.(map[string]any)
+			if cm["name"] != cm["value"] {
+				t.Errorf("choice %v: name and value differ", cm)
+			}
+			got = append(got, fmt.Sprint(cm["value"]))
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("prefix %q: choices %q, want %q", prefix, got, want)
+		}
+	}
+}
+
+func TestReloadPermissions(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	for _, tc := range []struct {
+		name  string
+		perms int64
+		want  bot.Perms
+	}{
+		{"member", 0, bot.Perms{}},
+		{"manage server", fakediscord.PermManageGuild, bot.Perms{ManageServer: true}},
+		{"administrator", fakediscord.PermAdministrator | 1<<10, bot.Perms{Administrator: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := h.send(t, fakediscord.Interaction{Name: "reload", Member: member(tc.perms, "r9")})
+			cb := h.callback(t, s)
+			if flags(data(cb))&64 == 0 {
+				t.Error("/reload was not deferred ephemerally")
+			}
+			req := h.bot.next(t)
+			if req.Kind != bot.KindReload || req.Perms != tc.want || req.Attachment != nil || len(req.RoleIDs) != 1 {
+				t.Errorf("request %+v, want perms %+v", req, tc.want)
+			}
+			want := defaultReply(req).Answer
+			final := h.edit(t, s, func(m map[string]any) bool { return m["content"] == want })
+			if len(buttons(final)) != 0 {
+				t.Error("a reload reply has vote buttons")
+			}
+		})
+	}
+}
+
+func TestReloadAttachment(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{MaxAttachmentBytes: 1 << 10})
+	body := []byte("序言\n成員國元首……\n")
+	url := h.srv.AddFile("corpus.txt", body)
+	s := h.send(t, fakediscord.Interaction{Name: "reload", Member: member(fakediscord.PermAdministrator),
+		Options:     []fakediscord.Option{{Name: "file", Type: fakediscord.OptionAttachment, Value: "42"}},
+		Attachments: []fakediscord.Attachment{{ID: "42", Filename: "corpus.txt", Size: len(body), URL: url}}})
+	req := h.bot.next(t)
+	if req.Attachment == nil || req.Attachment.Name != "corpus.txt" || !bytes.Equal(req.Attachment.Data, body) {
+		t.Fatalf("attachment %+v, want %q", req.Attachment, body)
+	}
+	h.edit(t, s, func(m map[string]any) bool { return m["content"] == defaultReply(req).Answer })
+	if n := h.srv.Downloads("corpus.txt"); n != 1 {
+		t.Errorf("%d downloads, want 1", n)
+	}
+}
+
+func TestReloadRefusesAttachmentBeforeDownload(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{MaxAttachmentBytes: 100})
+	for _, tc := range []struct {
+		name, file string
+		size       int
+	}{
+		{"too large", "big.txt", 101},
+		{"pdf", "corpus.pdf", 10},
+		{"no extension", "txt", 10},
+		{"double extension", "corpus.txt.exe", 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := h.srv.AddFile(tc.file, bytes.Repeat([]byte("x"), tc.size))
+			s := h.send(t, fakediscord.Interaction{Name: "reload", Member: member(fakediscord.PermAdministrator),
+				Options:     []fakediscord.Option{{Name: "file", Type: fakediscord.OptionAttachment, Value: "7"}},
+				Attachments: []fakediscord.Attachment{{ID: "7", Filename: tc.file, Size: tc.size, URL: url}}})
+			cb := h.callback(t, s)
+			if typ, _ := cb["type"].(float64); typ != 4 || flags(data(cb))&64 == 0 {
+				t.Errorf("callback %v, want an immediate ephemeral refusal", cb)
+			}
+			if c, _ := data(cb)["content"].(string); c == "" {
+				t.Error("the refusal is empty")
+			}
+			if n := h.srv.Downloads(tc.file); n != 0 {
+				t.Errorf("%d downloads of a refused file", n)
+			}
+		})
+	}
+	if r := h.bot.requests(); len(r) != 0 {
+		t.Errorf("refused uploads reached the bot: %+v", r)
+	}
+}
+
+func TestPrivateReplyToPublicCommand(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
+		return bot.Reply{Answer: "提問太頻繁，請稍後再試。", Mode: "error", Private: true, Err: errors.New("rate limited")}
+	})
+	s := h.send(t, ask("再問一次"))
+	h.wait(t, "deleting the public placeholder", func(c fakediscord.Call) bool {
+		return c.Method == "DELETE" && c.Path == h.srv.OriginalPath(s.Token)
+	})
+	f := h.wait(t, "an ephemeral follow-up", func(c fakediscord.Call) bool {
+		return c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token
+	}).JSON()
+	if flags(f)&64 == 0 || !strings.Contains(fmt.Sprint(f["content"]), "稍後") {
+		t.Errorf("follow-up %v, want the ephemeral refusal", f)
+	}
+}
+
+func TestVoteButtons(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	s := h.send(t, ask("立場？"))
+	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
+	msgID := h.srv.OriginalID(s.Token)
+	for _, tc := range []struct {
+		name, custom, msg string
+		recorded        bool
+		up              bool
+	}{
+		{"up", voteUp, msgID, true, true},
+		{"down", voteDown, msgID, true, false},
+		{"unknown message", voteUp, "123", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.bot.mu.Lock()
+			before := len(h.bot.votes)
+			h.bot.mu.Unlock()
+			v := h.send(t, fakediscord.Interaction{Type: fakediscord.TypeComponent, Member: member(0),
+				CustomID: tc.custom, MessageID: tc.msg})
+			cb := h.callback(t, v)
+			if typ, _ := cb["type"].(float64); typ != 4 || flags(data(cb))&64 == 0 {
+				t.Errorf("callback %v, want an ephemeral acknowledgement", cb)
+			}
+			h.bot.mu.Lock()
+			votes := append([]bot.Vote(nil), h.bot.votes[before:]...)
+			h.bot.mu.Unlock()
+			if !tc.recorded {
+				if len(votes) != 0 {
+					t.Errorf("votes %+v for an unknown message", votes)
+				}
+				return
+			}
+			if len(votes) != 1 || votes[0].Up != tc.up || votes[0].Question != "立場？" ||
+				len(votes[0].Labels) != 1 || votes[0].Labels[0] != citeLabel || votes[0].Mode != "extractive" ||
+				votes[0].UserID != "500000000000000001" {
+				t.Errorf("votes %+v", votes)
+			}
+		})
+	}
+}
+
+func TestMessages(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		noThreads bool
+		dm        bool
+	}{{"thread", false, false}, {"no thread permission", true, false}, {"dm", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t, fakediscord.Options{NoThreads: tc.noThreads}, Config{})
+			mention := "<@" + h.srv.BotID + "> "
+			// Bots, the bot included, are ignored; the order of dispatch
+			// guarantees they were dropped before the real question arrives.
+			for _, m := range []fakediscord.Message{
+				{AuthorID: h.srv.BotID, AuthorBot: true, Content: mention + "自問", MentionBot: true},
+				{AuthorID: "600000000000000009", AuthorBot: true, Content: mention + "別的機器人", MentionBot: true},
+				{AuthorID: "500000000000000001", Content: "沒有提到機器人"},
+			} {
+				if _, err := h.srv.SendMessage(h.ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			q := "上合組織對阿富汗的立場？"
+			channel := "800000000000000077"
+			msg := fakediscord.Message{ChannelID: channel, AuthorID: "500000000000000001", Content: mention + q,
+				MentionBot: !tc.dm, DM: tc.dm, Roles: []string{"r1"}}
+			if tc.dm {
+				msg.Content = q
+			}
+			msgID, err := h.srv.SendMessage(h.ctx, msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := h.bot.next(t)
+			if req.Text != q || req.Kind != bot.KindAsk || req.UserID != msg.AuthorID {
+				t.Errorf("request %+v, want the question without the mention", req)
+			}
+			answerIn := channel
+			switch {
+			case tc.dm:
+				if req.Conversation != channel {
+					t.Errorf("DM conversation %q, want %q", req.Conversation, channel)
+				}
+			case tc.noThreads:
+				if req.Conversation != "" {
+					t.Errorf("conversation %q without a thread", req.Conversation)
+				}
+			default:
+				th := h.wait(t, "thread creation", func(c fakediscord.Call) bool {
+					return c.Method == "POST" && c.Path == "/channels/"+channel+"/messages/"+msgID+"/threads"
+				})
+				if name, _ := th.JSON()["name"].(string); name != q {
+					t.Errorf("thread name %q", name)
+				}
+				if req.Conversation == "" || req.Conversation == channel {
+					t.Fatalf("conversation %q, want the new thread", req.Conversation)
+				}
+				answerIn = req.Conversation
+			}
+			ans := h.wait(t, "the answer", func(c fakediscord.Call) bool {
+				return c.Method == "POST" && c.Path == "/channels/"+answerIn+"/messages"
+			}).JSON()
+			if f := fieldsOf(ans); len(f) != 1 || !strings.HasPrefix(f[0], citeLabel) {
+				t.Errorf("answer fields %q", f)
+			}
+			ref, _ := ans["message_reference"].(map[string]any)
+			if tc.noThreads && (ref == nil || ref["message_id"] != msgID) {
+				t.Errorf("message_reference %v, want a reply to %s", ref, msgID)
+			}
+			if !tc.noThreads && !tc.dm {
+				// A follow-up in the bot's thread needs no mention and keeps the context.
+				if _, err := h.srv.SendMessage(h.ctx, fakediscord.Message{ChannelID: answerIn,
+					AuthorID: "500000000000000001", Content: "那麼毒品呢？"}); err != nil {
+					t.Fatal(err)
+				}
+				f := h.bot.next(t)
+				if f.Text != "那麼毒品呢？" || f.Conversation != answerIn {
+					t.Errorf("thread follow-up %+v, want conversation %s", f, answerIn)
+				}
+			}
+			if n := len(h.bot.requests()); n > 2 {
+				t.Errorf("%d requests: bots or unmentioned messages were answered", n)
+			}
+		})
+	}
+}
+
+func TestLongAnswerSplitIntoFollowups(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	sentence := "成員國強調，應在《聯合國憲章》宗旨和原則基礎上加強合作，[" + citeLabel + "]共同應對安全挑戰和威脅。"
+	answer := strings.Repeat(sentence, 9000/utf8.RuneCountInString(sentence))
+	var cites []bot.Citation
+	for i := 0; i < 30; i++ {
+		cites = append(cites, bot.Citation{Label: fmt.Sprintf("五(十三)¶%d", i+1), Section: citeSection,
+			Text: strings.Repeat(citeText, 30)})
+	}
+	h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
+		return bot.Reply{Question: req.Text, Grounded: true, Answer: answer, Citations: cites, Mode: "llm"}
+	})
+	s := h.send(t, ask("長答案"))
+	first := h.edit(t, s, hasEmbeds)
+	fieldCount := func(m map[string]any) int { return len(fieldsOf(m)) }
+	// Wait until every citation arrived in the follow-ups.
+	var msgs []map[string]any
+	_, err := h.srv.WaitCall(h.ctx, func(fakediscord.Call) bool {
+		msgs = []map[string]any{first}
+		n := fieldCount(first)
+		for _, c := range h.srv.Calls() {
+			if c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token {
+				msgs = append(msgs, c.JSON())
+				n += fieldCount(c.JSON())
+			}
+		}
+		return n >= len(cites)
+	})
+	if err != nil {
+		t.Fatalf("not every citation was sent: %v", err)
+	}
+	var text strings.Builder
+	for _, m := range msgs {
+		text.WriteString(descriptions(m))
+		if flags(m)&64 != 0 {
+			t.Error("a public answer's follow-up is ephemeral")
+		}
+	}
+	if len(msgs) < 3 {
+		t.Errorf("%d messages for a %d-character answer", len(msgs), utf8.RuneCountInString(answer))
+	}
+	if strings.ReplaceAll(text.String(), " ", "") != answer {
+		t.Error("the answer's pieces do not add up to the answer")
+	}
+	for _, m := range msgs {
+		d := descriptions(m)
+		if d != "" && !strings.HasSuffix(d, "。") {
+			t.Errorf("a piece ends mid-sentence: …%s", string([]rune(d)[max(0, utf8.RuneCountInString(d)-10):]))
+		}
+	}
+}
+
+func TestGatewayDropIsSurvived(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	s := h.send(t, ask("第一個問題"))
+	h.edit(t, s, hasEmbeds)
+	h.srv.DropGateway()
+	if err := h.srv.WaitSessions(h.ctx, 2); err != nil {
+		t.Fatalf("no reconnect: %v", err)
+	}
+	if r := h.srv.Resumes(); r != 1 {
+		t.Errorf("%d resumes, want 1 (discordgo should resume, not identify again)", r)
+	}
+	s2 := h.send(t, ask("第二個問題"))
+	h.edit(t, s2, hasEmbeds)
+	if !strings.Contains(h.logs.String(), "disconnected") {
+		t.Error("the disconnect was not logged")
+	}
+}
+
+func TestRunRejectsBadTokens(t *testing.T) {
+	const secret = "sk-very-secret-token-1234567890"
+	for _, tc := range []struct {
+		name  string
+		token string
+		opts  fakediscord.Options
+		want  error
+	}{
+		{"missing", "  ", fakediscord.Options{}, ErrNoToken},
+		{"rest 401", secret, fakediscord.Options{}, ErrTokenRejected},
+		{"rest 401 with prefix", "Bot " + secret, fakediscord.Options{}, ErrTokenRejected},
+		{"gateway 4004", secret, fakediscord.Options{Token: secret, RejectIdentify: true}, ErrTokenRejected},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := fakediscord.New(tc.opts)
+			defer srv.Close()
+			logs := &syncBuffer{}
+			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			defer cancel()
+			err := Run(ctx, Config{Token: tc.token, BaseURL: srv.URL,
+				Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, newFakeBot())
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Run = %v, want %v", err, tc.want)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(logs.String(), secret) {
+				t.Errorf("the token leaked: error %q, logs %q", err, logs.String())
+			}
+			if tc.want == ErrNoToken && len(srv.Calls()) != 0 {
+				t.Error("Run connected without a token")
+			}
+		})
+	}
+}
+
+func TestRedactor(t *testing.T) {
+	r := redactor{secrets: []string{"abc123"}}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{errors.New("plain"), "plain"},
+		{fmt.Errorf("wrap: %w", errors.New("token abc123 bad")), "wrap: token [REDACTED] bad"},
+		{fmt.Errorf("%w: abc123", ErrTokenRejected), "discord: the bot token was rejected: discord: the bot token was rejected: [REDACTED]"},
+	} {
+		got := r.err(tc.err)
+		if (got == nil) != (tc.err == nil) || (got != nil && got.Error() != tc.want) {
+			t.Errorf("redact(%v) = %v, want %q", tc.err, got, tc.want)
+		}
+		if tc.err != nil && errors.Is(tc.err, ErrTokenRejected) && !errors.Is(got, ErrTokenRejected) {
+			t.Error("redaction lost ErrTokenRejected")
+		}
+	}
+}
+
+func TestFakeDetectsMentionViolations(t *testing.T) {
+	// The allowed-mentions check in the fake must be able to fail.
+	srv := fakediscord.New(fakediscord.Options{})
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	for _, body := range []string{`{"content":"@everyone"}`, `{"content":"x","allowed_mentions":{"parse":["everyone"]}}`} {
+		req, _ := newRequest(ctx, "POST", srv.URL+"/api/v9/channels/1/messages", body, "Bot "+srv.Token)
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if v := srv.Violations(); len(v) != 2 {
+		t.Errorf("violations %q, want 2", v)
+	}
+}
+
+var httpClient = &http.Client{Timeout: deadline}
+
+func newRequest(ctx context.Context, method, url, body, auth string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}

@@ -1,0 +1,346 @@
+package embeddings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Errors from OpenAI.Embed, so callers can tell a down server from a broken one.
+var (
+	// ErrUnavailable means the server could not be reached, kept failing with
+	// 429/5xx after the retry, or did not answer within the timeout.
+	ErrUnavailable = errors.New("embeddings: server unavailable")
+	// ErrRejected means a 4xx other than 429 (bad key, unknown model, input too long).
+	ErrRejected = errors.New("embeddings: request rejected")
+	// ErrBadResponse means the reply cannot be trusted: malformed, the wrong
+	// number of vectors, inconsistent dimensions, or unusable values.
+	ErrBadResponse = errors.New("embeddings: bad response")
+)
+
+const (
+	// DefaultOpenAITimeout bounds one batch request, retry included, when OpenAIConfig.Timeout is zero.
+	DefaultOpenAITimeout = 30 * time.Second
+	// DefaultBatchSize keeps requests well under every server's input limit
+	// (OpenAI allows 2048 inputs; local servers often far fewer tokens per call).
+	DefaultBatchSize = 64
+	// maxBatchSize is OpenAI's documented limit on inputs per request.
+	maxBatchSize = 2048
+)
+
+// OpenAIConfig configures an OpenAI-compatible embedder.
+type OpenAIConfig struct {
+	// BaseURL is the API root, e.g. https://api.openai.com/v1 or http://localhost:11434/v1.
+	BaseURL string
+	// APIKey is sent as a bearer token; it may be empty for local servers.
+	APIKey string
+	// Model is the embedding model name.
+	Model string
+	// Timeout bounds each batch request, retry included (DefaultOpenAITimeout when zero).
+	Timeout time.Duration
+	// BatchSize is the number of texts per request (DefaultBatchSize when zero).
+	BatchSize int
+	// Logger receives retries (slog.Default() when nil).
+	Logger *slog.Logger
+}
+
+// String describes the config without the API key, so it is safe to log.
+func (c OpenAIConfig) String() string {
+	return fmt.Sprintf("embeddings.OpenAIConfig{BaseURL: %q, APIKey: %s, Model: %q, Timeout: %s, BatchSize: %d}",
+		c.BaseURL, keyState(c.APIKey), c.Model, c.Timeout, c.BatchSize)
+}
+
+// GoString is String, so %#v cannot leak the key either.
+func (c OpenAIConfig) GoString() string { return c.String() }
+
+// LogValue keeps the key out of structured logs.
+func (c OpenAIConfig) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("base_url", c.BaseURL), slog.String("api_key", keyState(c.APIKey)),
+		slog.String("model", c.Model), slog.Duration("timeout", c.Timeout), slog.Int("batch_size", c.BatchSize))
+}
+
+func keyState(key string) string {
+	if key == "" {
+		return "(none)"
+	}
+	return "(set)"
+}
+
+// OpenAI embeds texts through an OpenAI-compatible /embeddings endpoint
+// (OpenAI, Ollama, vLLM, llama.cpp). It is safe for concurrent use.
+type OpenAI struct {
+	api     *openai.Client
+	model   string
+	baseURL string
+	key     string
+	timeout time.Duration
+	batch   int
+	log     *slog.Logger
+	// backoff is the wait before the retry when the server sent no Retry-After; tests shorten it.
+	backoff       time.Duration
+	maxRetryAfter time.Duration
+
+	mu  sync.Mutex
+	dim int // dimension of the first reply; every later vector must match
+}
+
+// NewOpenAI checks cfg and returns an embedder; it makes no network call.
+func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
+	if strings.TrimSpace(cfg.Model) == "" {
+		return nil, errors.New("embeddings: config: model is required")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if cfg.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("embeddings: config: base URL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	if cfg.Timeout < 0 || cfg.BatchSize < 0 || cfg.BatchSize > maxBatchSize {
+		return nil, fmt.Errorf("embeddings: config: timeout %s or batch size %d out of range", cfg.Timeout, cfg.BatchSize)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultOpenAITimeout
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	oc := openai.DefaultConfig(cfg.APIKey)
+	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.ResponseHeaderTimeout = cfg.Timeout
+	oc.HTTPClient = oaiHintDoer{c: &http.Client{Transport: tr, Timeout: cfg.Timeout + 5*time.Second}}
+	return &OpenAI{
+		api:           openai.NewClientWithConfig(oc),
+		model:         cfg.Model,
+		baseURL:       oc.BaseURL,
+		key:           cfg.APIKey,
+		timeout:       cfg.Timeout,
+		batch:         cfg.BatchSize,
+		log:           logger.With("component", "embeddings", "model", cfg.Model),
+		backoff:       time.Second,
+		maxRetryAfter: 10 * time.Second,
+	}, nil
+}
+
+// Model returns the embedding model name.
+func (e *OpenAI) Model() string { return e.model }
+
+// String describes the embedder without its API key.
+func (e *OpenAI) String() string {
+	return fmt.Sprintf("embeddings.OpenAI{BaseURL: %q, Model: %q, APIKey: %s}", e.baseURL, e.model, keyState(e.key))
+}
+
+// Embed returns one L2-normalised vector per text, in order, sending at most
+// BatchSize texts per request. Each request is bounded by the timeout and
+// retried once on 429/5xx. Any mismatch between texts sent and vectors
+// received is an error: a misaligned vector would silently corrupt retrieval.
+func (e *OpenAI) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	for i, t := range texts {
+		if strings.TrimSpace(t) == "" {
+			// Servers reject empty input with an opaque 400; say which one.
+			return nil, fmt.Errorf("embeddings: text %d of %d is empty", i, len(texts))
+		}
+	}
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += e.batch {
+		end := min(start+e.batch, len(texts))
+		vecs, err := e.embedBatch(ctx, texts[start:end])
+		if err != nil {
+			return nil, fmt.Errorf("%w (texts %d-%d of %d)", err, start, end-1, len(texts))
+		}
+		out = append(out, vecs...)
+	}
+	return out, nil
+}
+
+func (e *OpenAI) embedBatch(parent context.Context, batch []string) ([][]float32, error) {
+	ctx, cancel := context.WithTimeout(parent, e.timeout)
+	defer cancel()
+	req := openai.EmbeddingRequestStrings{Input: batch, Model: openai.EmbeddingModel(e.model)}
+	var resp openai.EmbeddingResponse
+	var err error
+	for attempt := 1; ; attempt++ {
+		hint := &oaiRetryHint{}
+		resp, err = e.api.CreateEmbeddings(context.WithValue(ctx, oaiHintKey{}, hint), req)
+		status := oaiStatus(err)
+		if err == nil || attempt == 2 || !oaiRetryable(status) || ctx.Err() != nil {
+			break
+		}
+		wait := e.backoff
+		if hint.after > 0 {
+			wait = min(hint.after, e.maxRetryAfter)
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			break
+		}
+		e.log.Warn("embeddings: retrying after server error", "status", status, "wait", wait, "inputs", len(batch))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+	}
+	if err != nil {
+		return nil, e.classify(ctx, parent, err)
+	}
+	vecs, err := e.align(batch, resp.Data)
+	if err != nil {
+		return nil, oaiRedact(err, e.key)
+	}
+	return vecs, nil
+}
+
+// align puts the server's vectors in input order and checks them: one per
+// input, each index used once, one dimension, finite, non-zero.
+func (e *OpenAI) align(batch []string, data []openai.Embedding) ([][]float32, error) {
+	if len(data) != len(batch) {
+		return nil, fmt.Errorf("%w: sent %d texts, got %d vectors", ErrBadResponse, len(batch), len(data))
+	}
+	out := make([][]float32, len(batch))
+	for _, d := range data {
+		if d.Index < 0 || d.Index >= len(batch) || out[d.Index] != nil {
+			return nil, fmt.Errorf("%w: vector index %d is out of range or repeated", ErrBadResponse, d.Index)
+		}
+		v, err := unitVector(d.Embedding)
+		if err != nil {
+			return nil, fmt.Errorf("%w: vector %d: %w", ErrBadResponse, d.Index, err)
+		}
+		out[d.Index] = v
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	dim := e.dim
+	if dim == 0 {
+		dim = len(out[0])
+	}
+	for i, v := range out {
+		if len(v) != dim {
+			return nil, fmt.Errorf("%w: vector %d has dimension %d, want %d", ErrBadResponse, i, len(v), dim)
+		}
+	}
+	e.dim = dim
+	return out, nil
+}
+
+// unitVector returns v scaled to unit length, as a new slice.
+func unitVector(v []float32) ([]float32, error) {
+	if len(v) == 0 {
+		return nil, errors.New("empty vector")
+	}
+	var sum float64
+	for _, x := range v {
+		f := float64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, errors.New("non-finite value")
+		}
+		sum += f * f
+	}
+	if sum == 0 {
+		return nil, errors.New("zero vector")
+	}
+	inv := 1 / math.Sqrt(sum)
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(float64(x) * inv)
+	}
+	return out, nil
+}
+
+func (e *OpenAI) classify(ctx, parent context.Context, err error) error {
+	status := oaiStatus(err)
+	var ue *url.Error
+	var ne net.Error
+	switch {
+	case parent.Err() != nil:
+		err = fmt.Errorf("embeddings: %w", parent.Err())
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("%w: no reply within %s: %w", ErrUnavailable, e.timeout, err)
+	case oaiRetryable(status):
+		err = fmt.Errorf("%w: status %d: %w", ErrUnavailable, status, err)
+	case status >= 400:
+		err = fmt.Errorf("%w: status %d: %w", ErrRejected, status, err)
+	case errors.As(err, &ue), errors.As(err, &ne):
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	default:
+		err = fmt.Errorf("%w: %w", ErrBadResponse, err)
+	}
+	return oaiRedact(err, e.key)
+}
+
+func oaiRetryable(code int) bool { return code == http.StatusTooManyRequests || code >= 500 }
+
+func oaiStatus(err error) int {
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.HTTPStatusCode
+	}
+	var reqErr *openai.RequestError
+	if errors.As(err, &reqErr) {
+		return reqErr.HTTPStatusCode
+	}
+	return 0
+}
+
+type oaiHintKey struct{}
+
+// oaiRetryHint carries a Retry-After out of one attempt; go-openai's errors drop headers.
+type oaiRetryHint struct{ after time.Duration }
+
+type oaiHintDoer struct{ c *http.Client }
+
+// Do sends req and notes a Retry-After on 429/5xx for the retry.
+func (d oaiHintDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.c.Do(req)
+	if err == nil && oaiRetryable(resp.StatusCode) {
+		if h, ok := req.Context().Value(oaiHintKey{}).(*oaiRetryHint); ok {
+			h.after = oaiRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+	}
+	return resp, err
+}
+
+func oaiRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := time.ParseDuration(v + "s"); err == nil && !strings.ContainsAny(v, ".-+eE") {
+		return secs
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// oaiRedactedError hides the API key in an error message while keeping the chain.
+type oaiRedactedError struct {
+	err    error
+	secret string
+}
+
+func (e *oaiRedactedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.secret, "[REDACTED]")
+}
+func (e *oaiRedactedError) Unwrap() error { return e.err }
+
+func oaiRedact(err error, secret string) error {
+	if err == nil || secret == "" {
+		return err
+	}
+	return &oaiRedactedError{err: err, secret: secret}
+}
