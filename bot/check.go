@@ -236,10 +236,17 @@ func rewriteCitations(s string, supplied []corpus.Paragraph, byLabel map[string]
 	return b.String(), cited, removed
 }
 
+// pieceSep separates labels inside one bracket: [一¶1, 三(四)¶2], [一¶1和一¶2], [一¶1 and 一¶2].
+var pieceSep = regexp.MustCompile(`[,，、;；/|]|和|及|與|与|\band\b|\s&\s`)
+
 func splitPieces(inner string) []string {
-	return strings.FieldsFunc(inner, func(r rune) bool {
-		return strings.ContainsRune(",，、;；/|", r)
-	})
+	var out []string
+	for _, p := range pieceSep.Split(inner, -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // normLabel maps the ways a model writes a label onto the canonical form:
@@ -323,8 +330,8 @@ func compareNorm(s string) string {
 }
 
 var (
-	manyBlankLines   = regexp.MustCompile(`\n{3,}`)
-	trailingSpace    = regexp.MustCompile(`[ \t]+\n`)
+	manyBlankLines = regexp.MustCompile(`\n{3,}`)
+	trailingSpace  = regexp.MustCompile(`[ \t]+\n`)
 )
 
 // tidy repairs the spacing that removals leave behind.

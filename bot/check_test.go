@@ -94,6 +94,11 @@ func TestCheckAnswer(t *testing.T) {
 				Labels: []string{"三(四)¶2", "一¶1", "序言¶3"}},
 		},
 		{
+			name:   "labels joined by words",
+			answer: "見[一¶1和三(四)¶2]，另見[序言¶3 and 九¶1]。",
+			want:   Checked{Text: "見[一¶1][三(四)¶2]，另見[序言¶3]。", Labels: []string{"一¶1", "三(四)¶2", "序言¶3"}, Removed: 1},
+		},
+		{
 			name:   "range keeps the supplied part",
 			answer: "會議舉行[一¶1-3]。",
 			want:   Checked{Text: "會議舉行[一¶1]。", Labels: []string{"一¶1"}, Removed: 2},

@@ -195,3 +195,22 @@ func TestGenericFormats(t *testing.T) {
 		})
 	}
 }
+
+func TestManyHeadingsStayResolvable(t *testing.T) {
+	var b strings.Builder
+	for range 1005 {
+		b.WriteString("## Item\n\nText.\n\n")
+	}
+	d, err := Parse("many.md", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Sections) != 1005 {
+		t.Fatalf("%d sections", len(d.Sections))
+	}
+	for _, l := range []string{"1000", "1005", "1005¶1", "7"} {
+		if ps, err := d.Resolve(l); err != nil || len(ps) != 1 {
+			t.Errorf("Resolve(%q) = %d, %v", l, len(ps), err)
+		}
+	}
+}

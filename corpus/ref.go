@@ -237,8 +237,16 @@ func (e *UnknownRefError) Error() string {
 // paragraph, or every paragraph of a section including its subsections.
 // An unknown reference gives an *UnknownRefError.
 func (d *Document) Resolve(ref string) ([]Paragraph, error) {
-	if p, ok := d.Paragraph(strings.TrimSpace(ref)); ok {
+	exact := strings.TrimSpace(ref)
+	if p, ok := d.Paragraph(exact); ok {
 		return []Paragraph{p}, nil
+	}
+	// Canonical keys resolve even where ParseRef's number limits would not
+	// (a thousandth unnumbered heading is keyed "1000").
+	for i, s := range d.Sections {
+		if s.Key == exact && exact != "" {
+			return d.subtree(i), nil
+		}
 	}
 	r, err := ParseRef(ref)
 	if err != nil {

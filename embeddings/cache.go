@@ -57,7 +57,10 @@ type Cache struct {
 	path string
 	log  *slog.Logger
 
-	fill sync.Mutex // serialises embedding of misses and file writes
+	// fill serialises embedding of misses and file writes, so two callers
+	// never embed the same text twice; a channel lets a waiter give up when
+	// its context ends.
+	fill chan struct{}
 
 	mu      sync.Mutex // guards everything below
 	dim     int
@@ -88,6 +91,7 @@ func NewCache(dir string, next Embedder, logger *slog.Logger) (*Cache, error) {
 		log:  logger.With("component", "embeddings-cache", "model", model),
 		disk: map[cacheKey][]float32{},
 		mem:  map[cacheKey][]float32{},
+		fill: make(chan struct{}, 1),
 	}
 	// Temp files of an interrupted write are never valid; clear them.
 	if stale, _ := filepath.Glob(c.path + ".tmp-*"); len(stale) > 0 {
@@ -157,8 +161,12 @@ func (c *Cache) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 		return out, nil
 	}
 
-	c.fill.Lock()
-	defer c.fill.Unlock()
+	select {
+	case c.fill <- struct{}{}:
+		defer func() { <-c.fill }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("embeddings: cache: waiting for another embedding: %w", ctx.Err())
+	}
 	// Another call may have filled some while this one waited.
 	c.mu.Lock()
 	c.lookup(keys, out)

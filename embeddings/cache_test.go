@@ -5,8 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,6 +46,9 @@ func newLog() (*slog.Logger, *logBuffer) {
 // openCache starts a "process": a fresh embedder and cache over dir.
 func openCache(t testing.TB, dir string, s *embedServer, log *slog.Logger) *Cache {
 	t.Helper()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	c, err := NewCache(dir, newTestOpenAI(t, s.srv.URL, 4, 5*time.Second, log), log)
 	if err != nil {
 		t.Fatal(err)
@@ -517,5 +524,34 @@ func BenchmarkCacheLoad(b *testing.B) {
 		if _, err := NewCache(dir, e, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestCacheWaiterHonoursContext(t *testing.T) {
+	s := newEmbedServer(t, 8)
+	release := make(chan struct{})
+	s.setOverride(func(n int, _ []string, _ http.ResponseWriter) bool {
+		if n == 0 {
+			<-release // the first, slow embedding holds the cache's fill lock
+		}
+		return false
+	})
+	c := openCache(t, t.TempDir(), s, nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Embed(context.Background(), []string{"甲", "乙"})
+		done <- err
+	}()
+	for s.requests() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Embed(ctx, []string{"丙"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiting caller: err = %v; want its deadline", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

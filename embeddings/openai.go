@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -147,6 +148,8 @@ func (e *OpenAI) String() string {
 // BatchSize texts per request. Each request is bounded by the timeout and
 // retried once on 429/5xx. Any mismatch between texts sent and vectors
 // received is an error: a misaligned vector would silently corrupt retrieval.
+// So is a dimension that differs from earlier calls: vectors of two models
+// cannot share an index (a restart, with the Cache, rebuilds cleanly).
 func (e *OpenAI) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	for i, t := range texts {
 		if strings.TrimSpace(t) == "" {
@@ -265,7 +268,8 @@ func (e *OpenAI) classify(ctx, parent context.Context, err error) error {
 	var ue *url.Error
 	var ne net.Error
 	switch {
-	case parent.Err() != nil:
+	case errors.Is(parent.Err(), context.Canceled):
+		// The caller gave up; not a server problem.
 		err = fmt.Errorf("embeddings: %w", parent.Err())
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		err = fmt.Errorf("%w: no reply within %s: %w", ErrUnavailable, e.timeout, err)
@@ -327,20 +331,37 @@ func oaiRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// oaiRedactedError hides the API key in an error message while keeping the chain.
+// oaiMaxErrLen caps an error message: a proxy's HTML error page would
+// otherwise land whole in the logs.
+const oaiMaxErrLen = 600
+
+// oaiRedactedError hides the API key in an error message, and shortens it,
+// while keeping the chain for errors.Is/As.
 type oaiRedactedError struct {
 	err    error
 	secret string
 }
 
 func (e *oaiRedactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.secret, "[REDACTED]")
+	msg := e.err.Error()
+	if e.secret != "" {
+		msg = strings.ReplaceAll(msg, e.secret, "[REDACTED]")
+	}
+	if len(msg) > oaiMaxErrLen {
+		cut := oaiMaxErrLen
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
 }
+
 func (e *oaiRedactedError) Unwrap() error { return e.err }
 
 func oaiRedact(err error, secret string) error {
-	if err == nil || secret == "" {
-		return err
+	if err == nil {
+		return nil
 	}
 	return &oaiRedactedError{err: err, secret: secret}
 }

@@ -132,6 +132,9 @@ func wantVec(t testing.TB, text string, dim int) []float32 {
 
 func newTestOpenAI(t testing.TB, url string, batch int, timeout time.Duration, log *slog.Logger) *OpenAI {
 	t.Helper()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	e, err := NewOpenAI(OpenAIConfig{BaseURL: url + "/v1", APIKey: oaiTestKey, Model: "text-embedding-3-small",
 		BatchSize: batch, Timeout: timeout, Logger: log})
 	if err != nil {
@@ -420,4 +423,20 @@ func ExampleOpenAI_Embed() {
 	vecs, err := e.Embed(context.Background(), []string{"上海合作組織", "禁毒合作"})
 	fmt.Println(vecs, err)
 	// Output: [[0.6 0.8] [0.6 0.8]] <nil>
+}
+
+func TestOpenAILongErrorBodyIsShortened(t *testing.T) {
+	s := newEmbedServer(t, 8)
+	s.setOverride(func(_ int, _ []string, w http.ResponseWriter) bool {
+		http.Error(w, strings.Repeat("錯誤頁面 ", 3000), http.StatusNotFound)
+		return true
+	})
+	e := newTestOpenAI(t, s.srv.URL, 8, 5*time.Second, nil)
+	_, err := e.Embed(context.Background(), []string{"甲"})
+	if !errors.Is(err, ErrRejected) {
+		t.Fatalf("err = %v; want ErrRejected", err)
+	}
+	if n := len(err.Error()); n > oaiMaxErrLen+100 {
+		t.Errorf("error message of %d bytes", n)
+	}
 }

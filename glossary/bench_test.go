@@ -1,9 +1,6 @@
 package glossary
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 var benchQuestions = []string{
 	"What commitments do SCO members make as parties to the Nuclear Non-Proliferation Treaty?",
@@ -24,8 +21,16 @@ func BenchmarkTranslate(b *testing.B) {
 
 func BenchmarkTranslateIn(b *testing.B) {
 	g := Default()
-	text := strings.Repeat("成员国支持和平利用核能,打击恐怖主义、毒品贩运和国际金融机构合作。", 200)
-	known := func(zh string) bool { return strings.Contains(text, zh) }
+	// Callers look terms up in a precomputed vocabulary, so the benchmark
+	// does too: it measures the glossary, not a substring scan.
+	text := []rune("成员国支持和平利用核能,打击恐怖主义、毒品贩运和国际金融机构合作,承诺遵守不扩散核武器条约。")
+	vocab := map[string]bool{}
+	for i := range text {
+		for j := i + 1; j <= len(text) && j <= i+8; j++ {
+			vocab[string(text[i:j])] = true
+		}
+	}
+	known := func(zh string) bool { return vocab[zh] }
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		g.TranslateIn(benchQuestions[i%len(benchQuestions)], known)

@@ -29,3 +29,11 @@ func ExampleGlossary_TranslateIn() {
 	// nuclear energy → 核能
 	// terrorism → 恐怖主义
 }
+
+func ExampleIsEnglish() {
+	fmt.Println(glossary.IsEnglish("What does the SCO say about drug trafficking?"))
+	fmt.Println(glossary.IsEnglish("上合组织如何打击贩毒?"))
+	// Output:
+	// true
+	// false
+}

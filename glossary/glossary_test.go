@@ -407,3 +407,37 @@ func TestCompoundSplit(t *testing.T) {
 		t.Errorf("cybercrime → %v, want 犯罪 via crime", g.Translate("cybercrime"))
 	}
 }
+
+// With a vocabulary, a phrase whose renderings the text lacks gives way to
+// its words rather than swallowing them.
+func TestTranslateInPhraseFallsBackToWords(t *testing.T) {
+	g := Default()
+	q := "corruption and organized crime"
+	phrase := zhs(g.Translate(q))
+	text := "打击有组织犯罪和腐败"
+	known := func(zh string) bool { return strings.Contains(text, zh) }
+	for _, zh := range phrase {
+		if known(zh) && zh != "腐败" {
+			t.Skipf("dictionary now renders the phrase with %s, which the text has", zh)
+		}
+	}
+	got := g.TranslateIn(q, known)
+	if !slices.Contains(zhs(got), "犯罪") || !slices.Contains(froms(got), "crime") {
+		t.Errorf("TranslateIn(%q) = %v, want 犯罪 from crime", q, got)
+	}
+}
+
+func TestNamesMapToThemselves(t *testing.T) {
+	g := Default()
+	tests := []struct{ name, want, not string }{
+		{"Uzbekistan", "乌兹别克斯坦", "撒马尔罕"}, // Samarkand's gloss ends ", Uzbekistan"
+		{"Kazakhstan", "哈萨克斯坦", "阿斯塔纳"},
+		{"Moscow", "莫斯科", ""},
+	}
+	for _, tt := range tests {
+		got := zhs(g.Translate(tt.name))
+		if !slices.Contains(got, tt.want) || tt.not != "" && slices.Contains(got, tt.not) {
+			t.Errorf("%s → %v, want %s and not %q", tt.name, got, tt.want, tt.not)
+		}
+	}
+}

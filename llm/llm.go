@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -249,10 +250,11 @@ func (c *Client) classify(ctx context.Context, parent context.Context, op string
 	var out error
 	status := statusOf(err)
 	switch {
-	case parent.Err() != nil:
+	case errors.Is(parent.Err(), context.Canceled):
 		// The caller gave up; not a server problem.
 		out = fmt.Errorf("llm: %s: %w", op, parent.Err())
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+		// Our timeout or the caller's deadline: either way the server was too slow.
 		out = fmt.Errorf("%w: %s: no reply within %s: %w", ErrUnavailable, op, c.timeout, err)
 	case retryableStatus(status):
 		out = fmt.Errorf("%w: %s: status %d: %w", ErrUnavailable, op, status, err)
@@ -274,20 +276,37 @@ func isNetErr(err error) bool {
 	return errors.As(err, &ue) || errors.As(err, &ne)
 }
 
-// redactedError hides a secret in an error's message while keeping the chain for errors.Is/As.
+// maxErrLen caps an error message: a proxy's HTML error page would
+// otherwise land whole in the logs.
+const maxErrLen = 600
+
+// redactedError hides a secret in an error's message, and shortens it, while
+// keeping the chain for errors.Is/As.
 type redactedError struct {
 	err    error
 	secret string
 }
 
 func (e *redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.secret, "[REDACTED]")
+	msg := e.err.Error()
+	if e.secret != "" {
+		msg = strings.ReplaceAll(msg, e.secret, "[REDACTED]")
+	}
+	if len(msg) > maxErrLen {
+		cut := maxErrLen
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
 }
+
 func (e *redactedError) Unwrap() error { return e.err }
 
 func redact(err error, secret string) error {
-	if err == nil || secret == "" {
-		return err
+	if err == nil {
+		return nil
 	}
 	return &redactedError{err: err, secret: secret}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -143,6 +144,9 @@ func cut(w http.ResponseWriter, r *http.Request) {
 
 func newTestClient(t *testing.T, url string, timeout time.Duration, log *slog.Logger) *Client {
 	t.Helper()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	c, err := New(Config{BaseURL: url + "/v1", APIKey: testKey, Model: "test-model", Timeout: timeout, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -343,6 +347,16 @@ func TestAnswerTimeout(t *testing.T) {
 	}
 }
 
+func TestAnswerCallerDeadlineIsUnavailable(t *testing.T) {
+	f := newFake(t, hang)
+	c := newTestClient(t, f.srv.URL, 10*time.Second, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, _, err := c.Answer(ctx, "q", testPassages, nil); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v; want ErrUnavailable when the caller's deadline passes first", err)
+	}
+}
+
 func TestAnswerCallerCancel(t *testing.T) {
 	f := newFake(t, hang)
 	c := newTestClient(t, f.srv.URL, 10*time.Second, nil)
@@ -520,7 +534,7 @@ func TestNeutralise(t *testing.T) {
 func TestRequestForReasoningModels(t *testing.T) {
 	for _, model := range []string{"o3-mini", "gpt-5-mini", "qwen2.5:7b"} {
 		f := newFake(t, sse("x[一¶1]"))
-		c, err := New(Config{BaseURL: f.srv.URL, Model: model})
+		c, err := New(Config{BaseURL: f.srv.URL, Model: model, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -665,5 +679,21 @@ func TestIsChinese(t *testing.T) {
 		if got := isChinese(tt.in); got != tt.want {
 			t.Errorf("isChinese(%q) = %v", tt.in, got)
 		}
+	}
+}
+
+func TestLongErrorBodyIsShortened(t *testing.T) {
+	page := "<html>" + strings.Repeat("代理伺服器錯誤 ", 2000) + "</html>"
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, page)
+	})
+	c := newTestClient(t, f.srv.URL, 5*time.Second, nil)
+	_, _, err := c.Answer(context.Background(), "q", testPassages, nil)
+	if !errors.Is(err, ErrRejected) {
+		t.Fatalf("err = %v; want ErrRejected", err)
+	}
+	if msg := err.Error(); len(msg) > maxErrLen+len("…") || !utf8.ValidString(msg) {
+		t.Errorf("error message of %d bytes (valid UTF-8: %v)", len(msg), utf8.ValidString(msg))
 	}
 }

@@ -171,7 +171,26 @@ const maxUnknownShare = 0.5
 // near-synonyms (glossary.Synonyms), as a compound of known character pairs,
 // or as an abbreviation; the question is refused when the concepts never
 // found weigh maxUnknownShare or more of it (see unknownShare).
-func (ix *Index) grounded(question string) bool {
-	share, _ := ix.unknownShare(question)
-	return share < maxUnknownShare
+//
+// A question that asks for a kind of fact (a quantity, a date, the names of
+// states) is also refused when none of the top passages, the ones an answer
+// would cite, holds such a fact.
+func (ix *Index) grounded(question string, top []int) bool {
+	if share, _ := ix.unknownShare(question); share >= maxUnknownShare {
+		return false
+	}
+	want, unit := expectedAnswer(embeddings.Fold(question))
+	if want == anyAnswer {
+		return true
+	}
+	for _, i := range top[:min(groundedDepth, len(top))] {
+		if holds(want, unit, ix.folded[i]) {
+			return true
+		}
+	}
+	return false
 }
+
+// groundedDepth is how many top passages may hold the expected fact: the
+// ones an extractive answer quotes.
+const groundedDepth = 3

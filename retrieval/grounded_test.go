@@ -61,7 +61,11 @@ func TestGroundedHeldOut(t *testing.T) {
 	ix := groundedIndex(t)
 	for _, c := range heldOut {
 		share, unk := ix.unknownShare(c.q)
-		if got := ix.grounded(c.q); got != c.grounded {
+		res, err := ix.Search(context.Background(), c.q, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Grounded; got != c.grounded {
 			if c.miss {
 				t.Logf("known miss: grounded(%q) = %v (unknown share %.2f)", c.q, got, share)
 				continue
@@ -94,7 +98,7 @@ func TestGroundedConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for _, c := range heldOut[:3] {
-				ix.grounded(c.q)
+				ix.grounded(c.q, nil)
 			}
 		}()
 	}

@@ -68,6 +68,7 @@ type Index struct {
 	emb        Embedder
 	coll       *chromem.Collection
 	lex        *lexical
+	folded     []string // paragraph texts, folded
 	translator Translator
 	built      time.Duration
 }
@@ -117,7 +118,7 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	if err := coll.AddDocuments(ctx, docs, runtime.GOMAXPROCS(0)); err != nil {
 		return nil, fmt.Errorf("build index of %s: add vectors: %w", doc.Name, err)
 	}
-	ix := &Index{doc: doc, emb: emb, coll: coll, lex: newLexical(folded, titles), translator: opt.Translator}
+	ix := &Index{doc: doc, emb: emb, coll: coll, lex: newLexical(folded, titles), folded: folded, translator: opt.Translator}
 	ix.built = time.Since(start)
 	return ix, nil
 }

@@ -58,7 +58,7 @@ func (ix *Index) Search(ctx context.Context, question string, k int) (Result, er
 		res.Hits = append(res.Hits, Hit{Paragraph: ix.doc.Paragraphs[i], Score: round(fused[i] / best)})
 	}
 	if len(order) > 0 {
-		res.Grounded = ix.grounded(question)
+		res.Grounded = ix.grounded(question, order)
 	}
 	return res, nil
 }

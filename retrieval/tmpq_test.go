@@ -21,7 +21,7 @@ func TestTmpQuality(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, _ := os.Open("testdata/dev.jsonl")
+	f, _ := os.Open(os.Getenv("EVALSET"))
 	cases, _ := ReadCases(f)
 	outs, sum, err := Evaluate(context.Background(), ix, cases, 5)
 	if err != nil {
@@ -33,7 +33,9 @@ func TestTmpQuality(t *testing.T) {
 		if len(o.Retrieved) > 0 {
 			for j, p := range doc.Paragraphs { if p.Label == o.Retrieved[0] { cov = ix.coverage(q, j) } }
 		}
-		fmt.Printf("%s %-12s gold=%v got=%v grounded=%v cov=%.2f\n", o.ID, cases[i].Kind, cases[i].Gold, o.Retrieved, o.Grounded, cov)
+		sh, unk := ix.unknownShare(cases[i].Question)
+		_ = cov
+		fmt.Printf("%s %-12s gold=%v got=%v grounded=%v share=%.2f unk=%v\n", o.ID, cases[i].Kind, cases[i].Gold, o.Retrieved[:min(2, len(o.Retrieved))], o.Grounded, sh, unk)
 	}
 	fmt.Print(FormatSummary(sum))
 }

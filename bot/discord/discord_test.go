@@ -178,13 +178,19 @@ func start(t *testing.T, opts fakediscord.Options, cfg Config) *harness {
 			t.Error("the token appears in the logs")
 		}
 	})
-	if _, err := srv.WaitCall(ctx, isCommandsPut); err != nil {
-		select {
-		case err := <-errc:
-			t.Fatalf("Run failed before registering: %v", err)
-		default:
+	registered := make(chan error, 1)
+	go func() {
+		_, err := srv.WaitCall(ctx, isCommandsPut)
+		registered <- err
+	}()
+	select {
+	case err := <-registered:
+		if err != nil {
+			t.Fatalf("commands not registered: %v", err)
 		}
-		t.Fatalf("commands not registered: %v", err)
+	case err := <-errc:
+		errc <- err // for the cleanup
+		t.Fatalf("Run failed before registering: %v", err)
 	}
 	return h
 }

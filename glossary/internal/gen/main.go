@@ -160,7 +160,7 @@ var (
 )
 
 // Register tags found in parentheses and how much they discount a rendering
-// for retrieval over a formal modern document. nil entries drop the sense.
+// for retrieval over a formal modern document; 0 drops the sense.
 var tagFactor = map[string]float64{
 	"idiom": 0.6, "literary": 0.6, "classical": 0.5, "old": 0.5, "dialect": 0.45,
 	"tw": 0.6, "slang": 0.4, "internet slang": 0.35, "coll.": 0.7, "colloquial": 0.7,

@@ -118,7 +118,9 @@ func New(opts Options) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v9/", s.serveREST)
+	// discordgo appends a slash to the gateway URL it is given.
 	mux.HandleFunc("/gateway", s.serveGateway)
+	mux.HandleFunc("/gateway/", s.serveGateway)
 	mux.HandleFunc("/attachments/", s.serveFile)
 	s.hs = httptest.NewServer(mux)
 	s.URL = s.hs.URL
