@@ -69,7 +69,9 @@ var messages = map[language]phrases{
 		lead: func(l []string) string {
 			return "The declaration addresses this in " + strings.Join(l, ", ") + " (quoted in the original Chinese):"
 		},
-		section: func(t string, n int) string { return "Section " + t + " (" + strconv.Itoa(n) + " paragraphs, original Chinese):" },
+		section: func(t string, n int) string {
+			return "Section " + t + " (" + strconv.Itoa(n) + " paragraphs, original Chinese):"
+		},
 	},
 }
 

@@ -2,11 +2,9 @@ package retrieval
 
 import (
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary"
 )
@@ -30,15 +28,79 @@ var framing = map[string]bool{
 	"哪些": true, "方面": true, "怎样": true, "这些": true, "那些": true, "这类": true, "之间": true,
 }
 
-// vocab is what the document says, for testing whether it speaks of a word.
+// vocab answers "does the document use this string, and where?" from the
+// index's postings: a string's character pairs narrow the paragraphs to the
+// few that could hold it, and only those are searched. Scanning every
+// paragraph instead would cost a second per question at 100,000 paragraphs.
 type vocab struct {
-	text  string   // folded paragraphs and titles, one per line
-	runes []rune   // text as runes, for abbreviation matching
-	paras []string // per paragraph: folded section title and text
+	lex   *lexical
+	paras []string // per paragraph: folded section title, newline, folded text
+}
+
+func newVocab(lex *lexical, titles, texts []string) *vocab {
+	v := &vocab{lex: lex, paras: make([]string, len(texts))}
+	for i := range texts {
+		v.paras[i] = titles[i] + "\n" + texts[i]
+	}
+	return v
+}
+
+// candidates returns the postings of the rarest term of s: the paragraphs
+// that might contain s.
+func (v *vocab) candidates(s string) []posting {
+	keys := embeddings.Terms(s)
+	if len(keys) == 0 {
+		return nil
+	}
+	cand := v.lex.postings[keys[0]]
+	for _, k := range keys[1:] {
+		if ps := v.lex.postings[k]; len(ps) < len(cand) {
+			cand = ps
+		}
+	}
+	return cand
+}
+
+// where returns the paragraphs containing s, or stops after limit of them
+// (limit <= 0: no limit).
+func (v *vocab) where(s string, limit int) []int32 {
+	var out []int32
+	for _, p := range v.candidates(s) {
+		if strings.Contains(v.paras[p.doc], s) {
+			out = append(out, p.doc)
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // has reports whether the document contains s.
-func (v *vocab) has(s string) bool { return strings.Contains(v.text, s) }
+func (v *vocab) has(s string) bool { return len(v.where(s, 1)) > 0 }
+
+// exactDF is the number of candidate paragraphs up to which df searches
+// them; past it, the candidates' count stands in for the count. Weighing a
+// concept needs its order of magnitude, not its exact frequency, and
+// searching the 100,000 paragraphs that hold a word like 上合组织 would cost
+// more than the rest of the query.
+const exactDF = 2000
+
+// df counts the paragraphs that contain any of forms.
+func (v *vocab) df(forms []string) int {
+	seen := make(map[int32]struct{})
+	estimate := 0
+	for _, f := range forms {
+		if c := v.candidates(f); len(c) > exactDF {
+			estimate += len(c)
+			continue
+		}
+		for _, d := range v.where(f, 0) {
+			seen[d] = struct{}{}
+		}
+	}
+	return min(len(seen)+estimate, len(v.paras))
+}
 
 // knownForm reports whether the document uses zh or, for a word, one of
 // its near-synonyms; the glossary uses it to keep only renderings the
@@ -84,39 +146,6 @@ func bigrams(w string) []string {
 		out = append(out, string(rs[i:i+2]))
 	}
 	return out
-}
-
-// vocabCache holds the vocabulary of the last document asked about: a
-// Library serves one index at a time, so one entry is enough and an index
-// swapped out is not kept alive by the cache.
-var vocabCache struct {
-	sync.Mutex
-	doc *corpus.Document
-	v   *vocab
-}
-
-// vocabulary returns the vocabulary of the index's document, built on first
-// use.
-func (ix *Index) vocabulary() *vocab {
-	vocabCache.Lock()
-	defer vocabCache.Unlock()
-	if vocabCache.doc != ix.doc {
-		vocabCache.doc, vocabCache.v = ix.doc, newVocab(ix.doc)
-	}
-	return vocabCache.v
-}
-
-func newVocab(doc *corpus.Document) *vocab {
-	v := &vocab{paras: make([]string, len(doc.Paragraphs))}
-	var b strings.Builder
-	for i, p := range doc.Paragraphs {
-		v.paras[i] = embeddings.Fold(p.Section) + "\n" + embeddings.Fold(p.Text)
-		b.WriteString(v.paras[i])
-		b.WriteByte('\n')
-	}
-	v.text = b.String()
-	v.runes = []rune(v.text)
-	return v
 }
 
 // segment splits folded text into words by forward maximum matching over the
@@ -199,12 +228,30 @@ func knownWord(w string, v *vocab) bool {
 }
 
 // abbreviates reports whether the characters of w occur in order within a
-// short stretch of text: 冬奥会 abbreviates 冬季奥林匹克运动会 and 减排
-// 减少温室气体排放, the usual way Chinese shortens a long name.
+// short stretch of one paragraph: 冬奥会 abbreviates 冬季奥林匹克运动会 and
+// 减排 减少温室气体排放, the usual way Chinese shortens a long name.
 func (v *vocab) abbreviates(w string) bool {
 	rs := []rune(w)
+	if len(rs) == 0 {
+		return false
+	}
 	span := abbrevSpan * len(rs)
-	tr := v.runes
+	// Only paragraphs holding the rarest of w's characters can match.
+	cand := v.lex.postings[string(rs[0])]
+	for _, r := range rs[1:] {
+		if ps := v.lex.postings[string(r)]; len(ps) < len(cand) {
+			cand = ps
+		}
+	}
+	for _, p := range cand {
+		if abbreviatesIn([]rune(v.paras[p.doc]), rs, span) {
+			return true
+		}
+	}
+	return false
+}
+
+func abbreviatesIn(tr, rs []rune, span int) bool {
 	for i, r := range tr {
 		if r != rs[0] {
 			continue

@@ -84,7 +84,7 @@ var englishFraming = map[string]bool{
 // question carries (上合组织, 成员国, member states) weigh almost nothing, so
 // "上合组织秘书长是谁" is all about 秘书长, which the text lacks.
 func (ix *Index) unknownShare(question string) (share float64, unknown []string) {
-	v := ix.vocabulary()
+	v := ix.vocab
 	n := float64(len(v.paras))
 	maxIDF := math.Log(n)
 	var all, unk float64
@@ -95,13 +95,7 @@ func (ix *Index) unknownShare(question string) (share float64, unknown []string)
 			unknown = append(unknown, c.name)
 			continue
 		}
-		df := 0
-		for _, p := range v.paras {
-			if containsAny(p, c.forms) {
-				df++
-			}
-		}
-		if df > 0 {
+		if df := v.df(c.forms); df > 0 {
 			all += math.Log(n / float64(df))
 		} else {
 			all += maxIDF // known only as an abbreviation: specific
@@ -111,15 +105,6 @@ func (ix *Index) unknownShare(question string) (share float64, unknown []string)
 		return 0, nil
 	}
 	return unk / all, unknown
-}
-
-func containsAny(text string, forms []string) bool {
-	for _, f := range forms {
-		if strings.Contains(text, f) {
-			return true
-		}
-	}
-	return false
 }
 
 // coverage (kept for diagnostics: the temporary quality test prints it) is the share of the question's weight that the paragraph doc

@@ -120,7 +120,8 @@ func TestSegment(t *testing.T) {
 }
 
 func TestAbbreviates(t *testing.T) {
-	v := &vocab{text: "冬季奥林匹克运动会\n秘书处", runes: []rune("冬季奥林匹克运动会\n秘书处")}
+	texts, titles := []string{"冬季奥林匹克运动会", "秘书处"}, []string{"", ""}
+	v := newVocab(newLexical(texts, titles), titles, texts)
 	if !v.abbreviates("冬奥会") {
 		t.Error("冬奥会 should abbreviate 冬季奥林匹克运动会")
 	}

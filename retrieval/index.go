@@ -69,6 +69,7 @@ type Index struct {
 	coll       *chromem.Collection
 	lex        *lexical
 	folded     []string // paragraph texts, folded
+	vocab      *vocab
 	translator Translator
 	built      time.Duration
 }
@@ -118,7 +119,8 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	if err := coll.AddDocuments(ctx, docs, runtime.GOMAXPROCS(0)); err != nil {
 		return nil, fmt.Errorf("build index of %s: add vectors: %w", doc.Name, err)
 	}
-	ix := &Index{doc: doc, emb: emb, coll: coll, lex: newLexical(folded, titles), folded: folded, translator: opt.Translator}
+	lex := newLexical(folded, titles)
+	ix := &Index{doc: doc, emb: emb, coll: coll, lex: lex, folded: folded, vocab: newVocab(lex, titles, folded), translator: opt.Translator}
 	ix.built = time.Since(start)
 	return ix, nil
 }

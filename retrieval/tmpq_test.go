@@ -31,7 +31,11 @@ func TestTmpQuality(t *testing.T) {
 		q, _ := ix.query(cases[i].Question)
 		cov := 0.0
 		if len(o.Retrieved) > 0 {
-			for j, p := range doc.Paragraphs { if p.Label == o.Retrieved[0] { cov = ix.coverage(q, j) } }
+			for j, p := range doc.Paragraphs {
+				if p.Label == o.Retrieved[0] {
+					cov = ix.coverage(q, j)
+				}
+			}
 		}
 		sh, unk := ix.unknownShare(cases[i].Question)
 		_ = cov

@@ -71,7 +71,8 @@ const (
 )
 
 // Run connects to Discord, registers the slash commands and serves until ctx
-// is done, then closes the connection cleanly and returns nil. It returns an
+// is done, then closes the connection cleanly and returns nil (also when ctx
+// ends during start-up). It returns an
 // error at once when the token is missing or rejected, or when the connection
 // or the registration fails. Errors and logs never contain the token.
 func Run(ctx context.Context, cfg Config, h Handler) error {
@@ -85,6 +86,10 @@ func Run(ctx context.Context, cfg Config, h Handler) error {
 	}
 	red := redactor{secrets: []string{token}}
 	err := run(ctx, cfg, token, h, red)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ErrTokenRejected) {
+		// Asked to stop while starting: that is a clean stop, not a failure.
+		return nil
+	}
 	return red.err(err)
 }
 

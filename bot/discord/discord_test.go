@@ -117,16 +117,44 @@ func (f *fakeBot) next(t *testing.T) bot.Request {
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
+// syncBuffer is a log sink safe for concurrent writers that tests can wait on.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{}
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.b.Write(p)
+}
+
+// waitFor waits until the log holds substr.
+func (s *syncBuffer) waitFor(t *testing.T, substr string) {
+	t.Helper()
+	timeout := time.After(deadline)
+	for {
+		s.mu.Lock()
+		if strings.Contains(s.b.String(), substr) {
+			s.mu.Unlock()
+			return
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timeout:
+			t.Fatalf("the log never said %q", substr)
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {
@@ -630,10 +658,12 @@ func TestVoteButtons(t *testing.T) {
 	s := h.send(t, ask("立場？"))
 	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
 	msgID := h.srv.OriginalID(s.Token)
+	// The bot learns the message id from the edit's response: wait for it.
+	h.logs.waitFor(t, "answer delivered")
 	for _, tc := range []struct {
 		name, custom, msg string
-		recorded        bool
-		up              bool
+		recorded          bool
+		up                bool
 	}{
 		{"up", voteUp, msgID, true, true},
 		{"down", voteDown, msgID, true, false},
@@ -769,18 +799,18 @@ func TestLongAnswerSplitIntoFollowups(t *testing.T) {
 	fieldCount := func(m map[string]any) int { return len(fieldsOf(m)) }
 	// Wait until every citation arrived in the follow-ups.
 	var msgs []map[string]any
-	_, err := h.srv.WaitCall(h.ctx, func(fakediscord.Call) bool {
+	collect := func(calls []fakediscord.Call) int {
 		msgs = []map[string]any{first}
 		n := fieldCount(first)
-		for _, c := range h.srv.Calls() {
+		for _, c := range calls {
 			if c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token {
 				msgs = append(msgs, c.JSON())
 				n += fieldCount(c.JSON())
 			}
 		}
-		return n >= len(cites)
-	})
-	if err != nil {
+		return n
+	}
+	if _, err := h.srv.WaitCalls(h.ctx, func(calls []fakediscord.Call) bool { return collect(calls) >= len(cites) }); err != nil {
 		t.Fatalf("not every citation was sent: %v", err)
 	}
 	var text strings.Builder

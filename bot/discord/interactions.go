@@ -283,6 +283,7 @@ func (a *adapter) deliver(ctx context.Context, i *discordgo.Interaction, r bot.R
 	}
 	if comps != nil && msg != nil {
 		a.votes.put(msg.ID, answered{Question: r.Question, Labels: citedLabels(r), Mode: r.Mode, Model: r.Model})
+		a.log.Debug("discord: answer delivered", "message", msg.ID, "interaction", i.ID)
 	}
 	for _, m := range msgs[1:] {
 		if err := a.followup(ctx, i, m, ephemeral); err != nil {

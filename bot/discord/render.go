@@ -145,7 +145,7 @@ func splitText(s string, max int) []string {
 		max = 2 // an astral rune needs two; a smaller limit could not progress
 	}
 	var out []string
-	for width(s) > max {
+	for !fits(s, max) {
 		cut := cutPoint(s, max)
 		out = append(out, s[:cut])
 		s = s[cut:]
@@ -156,9 +156,26 @@ func splitText(s string, max int) []string {
 	return out
 }
 
+// fits reports whether width(s) <= max, reading no further than needed.
+func fits(s string, max int) bool {
+	n := 0
+	for _, r := range s {
+		if n += max1(utf16.RuneLen(r)); n > max {
+			return false
+		}
+	}
+	return true
+}
+
 // cutPoint returns the byte index to cut s at; s is wider than max.
 func cutPoint(s string, max int) int {
-	spans := citationSpans(s)
+	// Only citations that start before the cut matter; a citation is at most
+	// citationSpanMax+2 runes of at most 4 bytes, so this window holds them.
+	window := s
+	if n := 4*max + 4*(citationSpanMax+2); n < len(window) {
+		window = window[:n]
+	}
+	spans := citationSpans(window)
 	inside := func(c int) bool {
 		for _, sp := range spans {
 			if c > sp[0] && c <= sp[1] {
@@ -198,7 +215,7 @@ func cutPoint(s string, max int) int {
 					break
 				}
 			}
-			end := sentenceEnd(s, next, spans)
+			end := sentenceEnd(s, next, spans, limit)
 			if end <= limit && !inside(end) {
 				sentence = end
 			}
@@ -225,8 +242,9 @@ func cutPoint(s string, max int) int {
 
 // sentenceEnd extends a cut after a terminator over further terminators,
 // closing quotes, the citations that belong to the sentence and spaces.
-func sentenceEnd(s string, i int, spans [][2]int) int {
-	for i < len(s) {
+// It stops once past limit, where the cut could not be used anyway.
+func sentenceEnd(s string, i int, spans [][2]int, limit int) int {
+	for i < len(s) && i <= limit {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case isTerminator(r) || isCloser(r) || r == ' ' || r == '\t':

@@ -171,7 +171,22 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
-// WaitCall returns the first call (recorded or future) matching match.
+// WaitCalls waits until cond holds for the calls so far and returns them;
+// cond runs under the server's lock and must not call the Server.
+func (s *Server) WaitCalls(ctx context.Context, cond func([]Call) bool) ([]Call, error) {
+	var calls []Call
+	err := s.wait(ctx, func() bool {
+		if cond(s.calls) {
+			calls = append([]Call(nil), s.calls...)
+			return true
+		}
+		return false
+	})
+	return calls, err
+}
+
+// WaitCall returns the first call (recorded or future) matching match; match
+// runs under the server's lock and must not call the Server.
 func (s *Server) WaitCall(ctx context.Context, match func(Call) bool) (Call, error) {
 	var found Call
 	err := s.wait(ctx, func() bool {

@@ -1,0 +1,180 @@
+package discord
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/citebot/citebot/bot"
+)
+
+// citationRE matches what citationSpans treats as a citation.
+var citationRE = regexp.MustCompile(`\[[^\[\]\n]{0,40}\]`)
+
+// checkSplit asserts splitText's contract for s and max.
+func checkSplit(t *testing.T, s string, max int) []string {
+	t.Helper()
+	pieces := splitText(s, max)
+	if strings.Join(pieces, "") != s {
+		t.Fatalf("pieces do not join back to the input")
+	}
+	cuts := map[int]bool{}
+	off := 0
+	for i, p := range pieces {
+		if p == "" {
+			t.Fatalf("piece %d is empty", i)
+		}
+		if width(p) > max {
+			t.Fatalf("piece %d is %d wide, max %d", i, width(p), max)
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(p) {
+			t.Fatalf("piece %d cuts a character: %q", i, p)
+		}
+		off += len(p)
+		cuts[off] = true
+	}
+	for _, loc := range citationRE.FindAllStringIndex(s, -1) {
+		if width(s[loc[0]:loc[1]]) > max {
+			continue // cannot fit anyway
+		}
+		for c := loc[0] + 1; c < loc[1]; c++ {
+			if cuts[c] && c != len(s) {
+				t.Fatalf("cut inside the citation %q", s[loc[0]:loc[1]])
+			}
+		}
+	}
+	return pieces
+}
+
+func TestSplitText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		max  int
+		want []string
+	}{
+		{"fits", "一句話。", 10, []string{"一句話。"}},
+		{"empty", "", 10, nil},
+		{"between sentences", "第一句。第二句。第三句。", 9, []string{"第一句。第二句。", "第三句。"}},
+		{"citation stays with its sentence", "甲乙丙。[三(四)¶2]丁戊己。", 14, []string{"甲乙丙。[三(四)¶2]", "丁戊己。"}},
+		{"never inside a citation", "甲乙丙丁[三(四)¶2]戊", 10, []string{"甲乙丙丁", "[三(四)¶2]戊"}},
+		{"question and exclamation", "可以嗎？可以！好的。", 5, []string{"可以嗎？", "可以！", "好的。"}},
+		{"ascii sentences", "One. Two! Three?", 10, []string{"One. Two! ", "Three?"}},
+		{"decimal point is not a sentence end", "Pi is 3.14 ok", 8, []string{"Pi is ", "3.14 ok"}},
+		{"clause when no sentence end", "甲乙，丙丁戊己庚", 5, []string{"甲乙，", "丙丁戊己庚"}},
+		{"closing quote stays", "他說「好。」然後走了。", 6, []string{"他說「好。」", "然後走了。"}},
+		{"hard cut by rune", "一二三四五六七", 3, []string{"一二三", "四五六", "七"}},
+		{"astral runes count two", "𠀀𠀀𠀀", 4, []string{"𠀀𠀀", "𠀀"}},
+		{"newline", "第一行\n第二行", 5, []string{"第一行\n", "第二行"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkSplit(t, tc.in, tc.max)
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("splitText(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzSplitText(f *testing.F) {
+	f.Add("成員國支持阿富汗成為獨立、中立、統一、民主、和平的國家。[三(四)¶2]消除恐怖主義。", 12)
+	f.Add("Hello world. [序言¶3] 3.14! 𠀀𠀀 [五(十三)¶1]。", 5)
+	f.Add("[[[]]]]][", 2)
+	f.Add("\xff\xfe。。。", 3)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 2 || max > 200 || len(s) > 4000 {
+			t.Skip()
+		}
+		checkSplit(t, s, max)
+	})
+}
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"短", 5, "短"},
+		{"一二三四五六", 4, "一二三…"},
+		{"𠀀𠀀𠀀", 4, "𠀀…"},
+		{"abc", 0, ""},
+	} {
+		if got := truncate(tc.in, tc.max); got != tc.want || width(got) > tc.max {
+			t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
+
+func TestRenderReply(t *testing.T) {
+	cite := func(n int, text string) []bot.Citation {
+		var cs []bot.Citation
+		for i := 0; i < n; i++ {
+			cs = append(cs, bot.Citation{Label: "五(十三)¶1", Section: "五、（十三）" + strings.Repeat("節", 300), Text: text})
+		}
+		return cs
+	}
+	long := strings.Repeat("成員國強調應加強合作。[一¶7]", 1000)
+	for _, tc := range []struct {
+		name       string
+		reply      bot.Reply
+		wantMsgs   int // 0: at least one
+		wantFields int
+		plain      bool
+	}{
+		{"short answer", bot.Reply{Question: "問", Answer: "答。[三(四)¶2]", Citations: cite(1, "原文"), Grounded: true}, 1, 1, false},
+		{"plain text without citations", bot.Reply{Answer: "用 /ask 提問。", Mode: "help"}, 1, 0, true},
+		{"empty error", bot.Reply{Err: errTest, Private: true}, 1, 0, true},
+		{"long plain text", bot.Reply{Answer: strings.Repeat("說明。", 1500)}, 3, 0, true},
+		{"long answer", bot.Reply{Question: strings.Repeat("問", 300), Answer: long, Citations: cite(3, "原文")}, 0, 3, false},
+		{"many citations", bot.Reply{Answer: "答。", Citations: cite(60, strings.Repeat("文", 2000)), Notice: "模型暫時無法使用"}, 0, 60, false},
+		{"empty citation text", bot.Reply{Answer: "答。", Citations: []bot.Citation{{Label: "序言¶3"}}}, 1, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msgs := renderReply(tc.reply)
+			if len(msgs) == 0 || (tc.wantMsgs > 0 && len(msgs) != tc.wantMsgs) {
+				t.Fatalf("%d messages, want %d", len(msgs), tc.wantMsgs)
+			}
+			fields := 0
+			var text strings.Builder
+			for i, m := range msgs {
+				if width(m.Content) > maxContent || len(m.Embeds) > maxEmbeds || embedsWidth(m.Embeds) > maxEmbedsTotal {
+					t.Errorf("message %d over limits: content %d, %d embeds, %d in embeds",
+						i, width(m.Content), len(m.Embeds), embedsWidth(m.Embeds))
+				}
+				if tc.plain != (len(m.Embeds) == 0) {
+					t.Errorf("message %d: plain=%v but has %d embeds", i, tc.plain, len(m.Embeds))
+				}
+				text.WriteString(m.Content)
+				for _, e := range m.Embeds {
+					text.WriteString(e.Description)
+					if width(e.Title) > maxEmbedTitle || width(e.Description) > maxEmbedDescription || len(e.Fields) > maxFields {
+						t.Errorf("embed over limits: title %d, description %d, %d fields", width(e.Title), width(e.Description), len(e.Fields))
+					}
+					if e.Footer != nil && width(e.Footer.Text) > maxFooter {
+						t.Errorf("footer of %d", width(e.Footer.Text))
+					}
+					for _, f := range e.Fields {
+						if width(f.Name) > maxFieldName || width(f.Value) > maxFieldValue || f.Name == "" || f.Value == "" {
+							t.Errorf("field over limits or empty: name %d, value %d", width(f.Name), width(f.Value))
+						}
+						fields++
+					}
+				}
+			}
+			if fields != tc.wantFields {
+				t.Errorf("%d citation fields, want %d", fields, tc.wantFields)
+			}
+			if tc.reply.Answer != "" && !tc.plain && text.String() != tc.reply.Answer {
+				t.Error("the answer is not shown whole, in order")
+			}
+		})
+	}
+}
+
+var errTest = &testError{}
+
+type testError struct{}
+
+func (*testError) Error() string { return "boom" }
