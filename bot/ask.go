@@ -64,6 +64,11 @@ func (b *Bot) rewrite(ctx context.Context, conversation, q string) string {
 	if len(prev) == 0 && languageOf(q) != langEN {
 		return q
 	}
+	if _, ok := corpus.FindRef(q); ok {
+		// A question that names a section is answered by label; a rewrite
+		// could only lose the reference.
+		return q
+	}
 	out, err := b.cfg.Rewriter.Rewrite(ctx, prev, q)
 	if err != nil || strings.TrimSpace(out) == "" {
 		b.log.Warn("question rewrite failed; searching the question as asked", "err", err)

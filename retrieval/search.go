@@ -87,9 +87,15 @@ func (ix *Index) query(question string) ([]queryTerm, string) {
 	if ix.translator == nil || !mostlyLatin(question) {
 		return queryTerms(folded), folded
 	}
-	var q []queryTerm
-	var words []string
-	seen := make(map[string]int)
+	// Chinese already in the question (a model's rewrite appends Chinese
+	// terms to an English question) is searched as it stands.
+	han := hanOnly(folded)
+	q := queryTerms(han)
+	words := []string{han}
+	seen := make(map[string]int, len(q))
+	for i, t := range q {
+		seen[t.term] = i
+	}
 	for _, t := range ix.translator.Translate(question, ix.lex.known) {
 		zh := embeddings.Fold(t.Text)
 		words = append(words, zh)
@@ -210,4 +216,9 @@ func mostlyLatin(s string) bool {
 		}
 	}
 	return latin > 2*han
+}
+
+// hanOnly keeps the runs of Chinese characters of s, space-separated.
+func hanOnly(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return !unicode.Is(unicode.Han, r) }), " ")
 }

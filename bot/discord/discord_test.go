@@ -27,6 +27,9 @@ const (
 	citeText    = "成員國重申堅定支持阿富汗成為獨立、中立、統一、民主、和平的國家，消除恐怖主義、戰爭和毒品。"
 )
 
+// The real bot must fit the adapter's interface.
+var _ Handler = (*bot.Bot)(nil)
+
 // fakeBot stands in for *bot.Bot: realistic replies, and a record of what it got.
 type fakeBot struct {
 	mu     sync.Mutex
@@ -387,10 +390,11 @@ func checkLimits(t *testing.T, c fakediscord.Call) {
 
 func TestRunRegistersCommands(t *testing.T) {
 	for _, tc := range []struct {
-		name, guild string
-	}{{"global", ""}, {"guild", "900000000000000003"}} {
+		name, guild      string
+		noMessageContent bool
+	}{{"global", "", false}, {"guild", "900000000000000003", false}, {"without message content intent", "", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := start(t, fakediscord.Options{}, Config{GuildID: tc.guild})
+			h := start(t, fakediscord.Options{NoMessageContent: tc.noMessageContent}, Config{GuildID: tc.guild})
 			put := h.wait(t, "the commands PUT", isCommandsPut)
 			want := "/applications/" + h.srv.AppID + "/commands"
 			if tc.guild != "" {
@@ -446,8 +450,11 @@ func TestRunRegistersCommands(t *testing.T) {
 				t.Errorf("Authorization %q", put.Auth)
 			}
 			in := h.srv.Intents()
-			if len(in) == 0 || in[0]&(1<<9) == 0 || in[0]&(1<<12) == 0 {
-				t.Errorf("identify intents %v lack guild and direct messages", in)
+			if len(in) == 0 || in[0]&(1<<9) == 0 || in[0]&(1<<12) == 0 || in[0]&(1<<15) == 0 {
+				t.Errorf("identify intents %v lack guild messages, direct messages or message content", in)
+			}
+			if tc.noMessageContent && (len(in) != 2 || in[1]&(1<<15) != 0 || in[1]&(1<<9) == 0) {
+				t.Errorf("after a 4014 the bot identified with intents %v, want message content dropped", in)
 			}
 		})
 	}

@@ -255,6 +255,9 @@ func votable(r bot.Reply) bool {
 // deletes the public placeholder and answers ephemerally instead.
 func (a *adapter) deliver(ctx context.Context, i *discordgo.Interaction, r bot.Reply, ephemeral bool) {
 	msgs := renderReply(r)
+	if len(msgs) == 0 {
+		msgs = []outMessage{{Content: msgFailed}}
+	}
 	if r.Private && !ephemeral {
 		opt, cancel := a.rest(ctx)
 		err := a.s.InteractionResponseDelete(i, opt)

@@ -33,6 +33,9 @@ type Options struct {
 	RejectIdentify bool
 	// NoThreads refuses thread creation with 403 Missing Permissions.
 	NoThreads bool
+	// NoMessageContent closes the gateway with 4014 (disallowed intents) when
+	// Identify asks for the privileged Message Content intent.
+	NoMessageContent bool
 }
 
 // Call is one recorded REST request.
@@ -563,6 +566,13 @@ func (s *Server) identify(g *gwConn, d json.RawMessage) bool {
 	_ = json.Unmarshal(d, &id)
 	if id.Token != "Bot "+s.Token || s.opts.RejectIdentify {
 		s.closeWith(g, 4004, "Authentication failed.")
+		return false
+	}
+	if s.opts.NoMessageContent && id.Intents&(1<<15) != 0 {
+		s.mu.Lock()
+		s.intents = append(s.intents, id.Intents)
+		s.mu.Unlock()
+		s.closeWith(g, 4014, "Disallowed intent(s).")
 		return false
 	}
 	s.mu.Lock()

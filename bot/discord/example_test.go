@@ -1,0 +1,42 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
+)
+
+// ExampleRun serves a handler on a (fake) Discord until the context ends.
+// In production BaseURL is empty (discord.com) or CITEBOT_DISCORD_URL.
+func ExampleRun() {
+	srv := fakediscord.New(fakediscord.Options{})
+	defer srv.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{Token: srv.Token, BaseURL: srv.URL, Logger: slog.New(slog.DiscardHandler)}, newFakeBot())
+	}()
+
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	put, err := srv.WaitCall(wctx, isCommandsPut)
+	if err != nil {
+		fmt.Println(err)
+	}
+	var cmds []struct{ Name string }
+	_ = json.Unmarshal(put.Body, &cmds)
+	for _, c := range cmds {
+		fmt.Print("/", c.Name, " ")
+	}
+	fmt.Println()
+
+	stop()
+	fmt.Println("Run returned:", <-done)
+	// Output:
+	// /ask /cite /reload /help
+	// Run returned: <nil>
+}
