@@ -25,7 +25,7 @@ var framing = map[string]bool{
 	"打算": true, "准备": true, "想要": true, "需要": true, "应该": true, "现在": true, "目前": true,
 	"当年": true, "当初": true, "起到": true, "什么样": true, "内容": true, "情况": true, "表示": true,
 	"表达": true, "说法": true, "规定": true, "谈到": true, "涉及": true, "关于": true, "有关": true,
-	"哪些": true, "方面": true, "怎样": true, "这些": true, "那些": true, "这类": true, "之间": true,
+	"哪些": true, "方面": true, "主要": true, "具体": true, "怎样": true, "这些": true, "那些": true, "这类": true, "之间": true,
 }
 
 // vocab answers "does the document use this string, and where?" from the
