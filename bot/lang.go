@@ -3,7 +3,6 @@ package bot
 import (
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
@@ -19,22 +18,13 @@ const (
 )
 
 // languageOf guesses the question's language: English when Latin letters
-// outnumber Chinese characters, else Traditional when folding to Simplified
-// changes the text, else Simplified.
+// outnumber Chinese characters twice, else Traditional when any character
+// has a Simplified form, else Simplified.
 func languageOf(q string) language {
-	var latin, han int
-	for _, r := range q {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.Is(unicode.Latin, r):
-			latin++
-		}
-	}
 	switch {
-	case latin > 2*han:
+	case embeddings.MostlyLatin(q):
 		return langEN
-	case han > 0 && embeddings.Fold(q) != strings.ToLower(q):
+	case embeddings.Traditional(q):
 		return langHant
 	default:
 		return langHans

@@ -64,3 +64,14 @@ func foldHan(r rune) string {
 	hanFolds.Store(r, out)
 	return out
 }
+
+// Traditional reports whether s holds Chinese characters that Fold changes
+// to another form: text written in Traditional script.
+func Traditional(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) && foldHan(r) != string(r) {
+			return true
+		}
+	}
+	return false
+}

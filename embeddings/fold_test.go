@@ -42,6 +42,27 @@ func TestFoldConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+func TestScripts(t *testing.T) {
+	tests := []struct {
+		in                 string
+		traditional, latin bool
+	}{
+		{"上合組織秘書處設在哪裡？", true, false},
+		{"上合组织秘书处设在哪里？", false, false},
+		{"Where is the SCO secretariat?", false, true},
+		{"SCO 秘书处 where", false, true},
+		{"SCO 秘书处在哪里", false, false},
+	}
+	for _, tt := range tests {
+		if got := Traditional(tt.in); got != tt.traditional {
+			t.Errorf("Traditional(%q) = %v", tt.in, got)
+		}
+		if got := MostlyLatin(tt.in); got != tt.latin {
+			t.Errorf("MostlyLatin(%q) = %v", tt.in, got)
+		}
+	}
+}
+
 func TestTerms(t *testing.T) {
 	tests := []struct {
 		in   string

@@ -49,3 +49,19 @@ func IsBigram(term string) bool {
 	r, n := utf8.DecodeRuneInString(term)
 	return n > 0 && unicode.Is(unicode.Han, r) && utf8.RuneCountInString(term) == 2
 }
+
+// MostlyLatin reports whether s is written mainly in a Latin script: more
+// than twice as many Latin letters as Chinese characters. Such a question
+// needs translating before it can match the Chinese text.
+func MostlyLatin(s string) bool {
+	var latin, han int
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			han++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		}
+	}
+	return latin > 2*han
+}

@@ -36,7 +36,7 @@ type concept struct {
 // concepts segments a question into the things it asks about.
 func (ix *Index) concepts(question string, v *vocab) []concept {
 	var out []concept
-	if ix.translator != nil && mostlyLatin(question) {
+	if ix.translator != nil && embeddings.MostlyLatin(question) {
 		g := glossary.Default()
 		forms := map[string][]string{}
 		for _, t := range g.TranslateIn(question, v.knownForm) {

@@ -84,7 +84,7 @@ func (ix *Index) section(question string) (Result, bool) {
 // question in another language is translated into Chinese terms first.
 func (ix *Index) query(question string) ([]queryTerm, string) {
 	folded := stripQuestionWords(embeddings.Fold(question))
-	if ix.translator == nil || !mostlyLatin(question) {
+	if ix.translator == nil || !embeddings.MostlyLatin(question) {
 		return queryTerms(folded), folded
 	}
 	// Chinese already in the question (a model's rewrite appends Chinese
@@ -203,20 +203,6 @@ func topN(scores []float64, n int) []int {
 }
 
 func round(x float64) float64 { return math.Round(x*1000) / 1000 }
-
-// mostlyLatin reports whether a question is written mainly in a Latin script.
-func mostlyLatin(s string) bool {
-	var latin, han int
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.Is(unicode.Latin, r):
-			latin++
-		}
-	}
-	return latin > 2*han
-}
 
 // hanOnly keeps the runs of Chinese characters of s, space-separated.
 func hanOnly(s string) string {

@@ -173,18 +173,30 @@ type harness struct {
 	ctx  context.Context
 }
 
-// start runs the adapter against a fresh fake Discord until the commands are
-// registered; cleanup stops it and checks every message the bot sent.
+// start runs the adapter with a fakeBot against a fresh fake Discord until
+// the commands are registered; cleanup stops it and checks every message the
+// bot sent (allowed mentions, Discord's limits) and the logs (no token).
 func start(t *testing.T, opts fakediscord.Options, cfg Config) *harness {
 	t.Helper()
+	return startWith(t, opts, cfg, nil)
+}
+
+// startWith is start with another Handler (e.g. the real *bot.Bot for an
+// end-to-end test); h.bot is then nil.
+func startWith(t *testing.T, opts fakediscord.Options, cfg Config, handler Handler) *harness {
+	t.Helper()
 	srv := fakediscord.New(opts)
-	h := &harness{srv: srv, bot: newFakeBot(), logs: &syncBuffer{}}
+	h := &harness{srv: srv, logs: &syncBuffer{}}
+	if handler == nil {
+		h.bot = newFakeBot()
+		handler = h.bot
+	}
 	cfg.Token = srv.Token
 	cfg.BaseURL = srv.URL
 	cfg.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	runCtx, stop := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- Run(runCtx, cfg, h.bot) }()
+	go func() { errc <- Run(runCtx, cfg, handler) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*deadline)
 	h.ctx = ctx
 	t.Cleanup(func() {
@@ -514,7 +526,9 @@ func TestStreamingProgressEditsThenFinal(t *testing.T) {
 	})
 	s := h.send(t, ask("立場？"))
 	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
-	h.srv.Close() // nothing more can arrive; the final edit must be the last
+	// Once the final edit has returned, the progress loop has stopped: no
+	// later edit can arrive, so the final edit must be the last one.
+	h.logs.waitFor(t, "answer delivered")
 	var patches []map[string]any
 	for _, c := range h.srv.Calls() {
 		if c.Method == "PATCH" && c.Path == h.srv.OriginalPath(s.Token) {

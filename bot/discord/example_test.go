@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
@@ -29,10 +30,11 @@ func ExampleRun() {
 	}
 	var cmds []struct{ Name string }
 	_ = json.Unmarshal(put.Body, &cmds)
+	var names []string
 	for _, c := range cmds {
-		fmt.Print("/", c.Name, " ")
+		names = append(names, "/"+c.Name)
 	}
-	fmt.Println()
+	fmt.Println(strings.Join(names, " "))
 
 	stop()
 	fmt.Println("Run returned:", <-done)
