@@ -41,8 +41,9 @@ func (b *Bot) ask(ctx context.Context, req Request, progress func(Reply)) Reply 
 	b.history.add(req.Conversation, q)
 	if res.Section != "" {
 		ps := paragraphs(res.Hits)
+		lead := messages[lang].section(res.Section, len(ps))
 		return Reply{Question: q, Grounded: true, Mode: "section", Citations: citations(ps, res.Hits),
-			Answer: messages[lang].section(res.Section, len(ps)) + "\n\n" + quote(ps)}
+			Lead: lead, Answer: lead + "\n\n" + quote(ps)}
 	}
 	if !res.Grounded || len(res.Hits) == 0 {
 		return Reply{Question: q, Grounded: false, Mode: "extractive", Answer: messages[lang].notFound}
@@ -131,8 +132,9 @@ func extractive(q string, lang language, hits []retrieval.Hit, notice string) Re
 	for i, p := range ps {
 		labels[i] = p.Label
 	}
+	lead := messages[lang].lead(labels)
 	return Reply{Question: q, Grounded: true, Mode: "extractive", Notice: notice, Citations: citations(ps, keep),
-		Answer: messages[lang].lead(labels) + "\n\n" + quote(ps)}
+		Lead: lead, Answer: lead + "\n\n" + quote(ps)}
 }
 
 func paragraphs(hits []retrieval.Hit) []corpus.Paragraph {

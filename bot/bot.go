@@ -159,7 +159,7 @@ func (b *Bot) cite(req Request) Reply {
 	if err != nil {
 		return failure(ref, err, err.Error())
 	}
-	r := Reply{Question: ref, Grounded: true, Mode: "cite", Citations: citations(ps, nil)}
+	r := Reply{Question: ref, Grounded: true, Mode: "cite", Citations: citations(ps, nil), Lead: ps[0].Section}
 	r.Answer = quote(ps)
 	return r
 }

@@ -56,6 +56,10 @@ type Reply struct {
 	Grounded bool `json:"grounded"`
 	// Answer is the text shown to the user, with citations like [三(四)¶2].
 	Answer string `json:"answer"`
+	// Lead is set when Answer quotes its citations in full (extractive,
+	// section and cite replies): the answer's first line alone, for
+	// transports that show the citations separately.
+	Lead string `json:"-"`
 	// Citations are the passages the answer cites, in the order cited.
 	Citations []Citation `json:"citations"`
 	// Mode says which path produced the answer: "llm", "extractive", "section",

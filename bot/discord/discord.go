@@ -132,7 +132,7 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 	a.botID = me.ID
 
 	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-		log.Info("discord ready", "user", r.User.Username, "session", r.SessionID != "")
+		log.Info("discord ready", "guilds", len(r.Guilds))
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { log.Info("discord gateway connected") })
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { log.Warn("discord gateway disconnected") })

@@ -342,6 +342,11 @@ func renderReply(r bot.Reply) []outMessage {
 		return out
 	}
 
+	if r.Lead != "" {
+		// The answer quotes its passages in full; the fields below show
+		// them, so the description keeps only the lead line.
+		text = r.Lead
+	}
 	color := colorAnswer
 	if !r.Grounded {
 		color = colorUngrounded
