@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
-	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/citebot/citebot/internal/oai"
 )
 
 // Errors from OpenAI.Embed, so callers can tell a down server from a broken one.
@@ -58,7 +56,7 @@ type OpenAIConfig struct {
 // String describes the config without the API key, so it is safe to log.
 func (c OpenAIConfig) String() string {
 	return fmt.Sprintf("embeddings.OpenAIConfig{BaseURL: %q, APIKey: %s, Model: %q, Timeout: %s, BatchSize: %d}",
-		c.BaseURL, keyState(c.APIKey), c.Model, c.Timeout, c.BatchSize)
+		c.BaseURL, oai.KeyState(c.APIKey), c.Model, c.Timeout, c.BatchSize)
 }
 
 // GoString is String, so %#v cannot leak the key either.
@@ -66,30 +64,15 @@ func (c OpenAIConfig) GoString() string { return c.String() }
 
 // LogValue keeps the key out of structured logs.
 func (c OpenAIConfig) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("base_url", c.BaseURL), slog.String("api_key", keyState(c.APIKey)),
+	return slog.GroupValue(slog.String("base_url", c.BaseURL), slog.String("api_key", oai.KeyState(c.APIKey)),
 		slog.String("model", c.Model), slog.Duration("timeout", c.Timeout), slog.Int("batch_size", c.BatchSize))
-}
-
-func keyState(key string) string {
-	if key == "" {
-		return "(none)"
-	}
-	return "(set)"
 }
 
 // OpenAI embeds texts through an OpenAI-compatible /embeddings endpoint
 // (OpenAI, Ollama, vLLM, llama.cpp). It is safe for concurrent use.
 type OpenAI struct {
-	api     *openai.Client
-	model   string
-	baseURL string
-	key     string
-	timeout time.Duration
-	batch   int
-	log     *slog.Logger
-	// backoff is the wait before the retry when the server sent no Retry-After; tests shorten it.
-	backoff       time.Duration
-	maxRetryAfter time.Duration
+	conn  oai.Conn
+	batch int
 
 	mu  sync.Mutex
 	dim int // dimension of the first reply; every later vector must match
@@ -100,8 +83,7 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if strings.TrimSpace(cfg.Model) == "" {
 		return nil, errors.New("embeddings: config: model is required")
 	}
-	u, err := url.Parse(cfg.BaseURL)
-	if cfg.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !oai.ValidBaseURL(cfg.BaseURL) {
 		return nil, fmt.Errorf("embeddings: config: base URL %q must be an absolute http(s) URL", cfg.BaseURL)
 	}
 	if cfg.Timeout < 0 || cfg.BatchSize < 0 || cfg.BatchSize > maxBatchSize {
@@ -113,36 +95,17 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = DefaultBatchSize
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	tr.ResponseHeaderTimeout = cfg.Timeout
-	oc.HTTPClient = oaiHintDoer{c: &http.Client{Transport: tr, Timeout: cfg.Timeout + 5*time.Second}}
 	return &OpenAI{
-		api:           openai.NewClientWithConfig(oc),
-		model:         cfg.Model,
-		baseURL:       oc.BaseURL,
-		key:           cfg.APIKey,
-		timeout:       cfg.Timeout,
-		batch:         cfg.BatchSize,
-		log:           logger.With("component", "embeddings", "model", cfg.Model),
-		backoff:       time.Second,
-		maxRetryAfter: 10 * time.Second,
+		conn:  oai.NewConn(cfg.BaseURL, cfg.APIKey, cfg.Model, cfg.Timeout, cfg.Logger, "embeddings"),
+		batch: cfg.BatchSize,
 	}, nil
 }
 
 // Model returns the embedding model name.
-func (e *OpenAI) Model() string { return e.model }
+func (e *OpenAI) Model() string { return e.conn.Model }
 
 // String describes the embedder without its API key.
-func (e *OpenAI) String() string {
-	return fmt.Sprintf("embeddings.OpenAI{BaseURL: %q, Model: %q, APIKey: %s}", e.baseURL, e.model, keyState(e.key))
-}
+func (e *OpenAI) String() string { return e.conn.Describe("embeddings.OpenAI") }
 
 // Embed returns one L2-normalised vector per text, in order, sending at most
 // BatchSize texts per request. Each request is bounded by the timeout and
@@ -170,39 +133,24 @@ func (e *OpenAI) Embed(ctx context.Context, texts []string) ([][]float32, error)
 }
 
 func (e *OpenAI) embedBatch(parent context.Context, batch []string) ([][]float32, error) {
-	ctx, cancel := context.WithTimeout(parent, e.timeout)
+	ctx, cancel := context.WithTimeout(parent, e.conn.Timeout)
 	defer cancel()
-	req := openai.EmbeddingRequestStrings{Input: batch, Model: openai.EmbeddingModel(e.model)}
+	req := openai.EmbeddingRequestStrings{Input: batch, Model: openai.EmbeddingModel(e.conn.Model)}
 	var resp openai.EmbeddingResponse
-	var err error
-	for attempt := 1; ; attempt++ {
-		hint := &oaiRetryHint{}
-		resp, err = e.api.CreateEmbeddings(context.WithValue(ctx, oaiHintKey{}, hint), req)
-		status := oaiStatus(err)
-		if err == nil || attempt == 2 || !oaiRetryable(status) || ctx.Err() != nil {
-			break
-		}
-		wait := e.backoff
-		if hint.after > 0 {
-			wait = min(hint.after, e.maxRetryAfter)
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			break
-		}
-		e.log.Warn("embeddings: retrying after server error", "status", status, "wait", wait, "inputs", len(batch))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-		case <-t.C:
-		}
-	}
+	err := e.conn.Retry.Do(ctx, func(ctx context.Context) (bool, error) {
+		// A batch request has no side effects, so any 429/5xx may be retried.
+		var err error
+		resp, err = e.conn.API.CreateEmbeddings(ctx, req)
+		return true, err
+	}, func(status int, wait time.Duration) {
+		e.conn.Log.Warn("embeddings: retrying after server error", "status", status, "wait", wait, "inputs", len(batch))
+	})
 	if err != nil {
 		return nil, e.classify(ctx, parent, err)
 	}
 	vecs, err := e.align(batch, resp.Data)
 	if err != nil {
-		return nil, oaiRedact(err, e.key)
+		return nil, oai.Redact(err, e.conn.Key)
 	}
 	return vecs, nil
 }
@@ -263,105 +211,9 @@ func unitVector(v []float32) ([]float32, error) {
 	return out, nil
 }
 
+// errs sorts failures into this package's sentinels.
+var errs = oai.Errors{Prefix: "embeddings", Unavailable: ErrUnavailable, Rejected: ErrRejected, Bad: ErrBadResponse}
+
 func (e *OpenAI) classify(ctx, parent context.Context, err error) error {
-	status := oaiStatus(err)
-	var ue *url.Error
-	var ne net.Error
-	switch {
-	case errors.Is(parent.Err(), context.Canceled):
-		// The caller gave up; not a server problem.
-		err = fmt.Errorf("embeddings: %w", parent.Err())
-	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
-		err = fmt.Errorf("%w: no reply within %s: %w", ErrUnavailable, e.timeout, err)
-	case oaiRetryable(status):
-		err = fmt.Errorf("%w: status %d: %w", ErrUnavailable, status, err)
-	case status >= 400:
-		err = fmt.Errorf("%w: status %d: %w", ErrRejected, status, err)
-	case errors.As(err, &ue), errors.As(err, &ne):
-		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
-	default:
-		err = fmt.Errorf("%w: %w", ErrBadResponse, err)
-	}
-	return oaiRedact(err, e.key)
-}
-
-func oaiRetryable(code int) bool { return code == http.StatusTooManyRequests || code >= 500 }
-
-func oaiStatus(err error) int {
-	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.HTTPStatusCode
-	}
-	var reqErr *openai.RequestError
-	if errors.As(err, &reqErr) {
-		return reqErr.HTTPStatusCode
-	}
-	return 0
-}
-
-type oaiHintKey struct{}
-
-// oaiRetryHint carries a Retry-After out of one attempt; go-openai's errors drop headers.
-type oaiRetryHint struct{ after time.Duration }
-
-type oaiHintDoer struct{ c *http.Client }
-
-// Do sends req and notes a Retry-After on 429/5xx for the retry.
-func (d oaiHintDoer) Do(req *http.Request) (*http.Response, error) {
-	resp, err := d.c.Do(req)
-	if err == nil && oaiRetryable(resp.StatusCode) {
-		if h, ok := req.Context().Value(oaiHintKey{}).(*oaiRetryHint); ok {
-			h.after = oaiRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		}
-	}
-	return resp, err
-}
-
-func oaiRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := time.ParseDuration(v + "s"); err == nil && !strings.ContainsAny(v, ".-+eE") {
-		return secs
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// oaiMaxErrLen caps an error message: a proxy's HTML error page would
-// otherwise land whole in the logs.
-const oaiMaxErrLen = 600
-
-// oaiRedactedError hides the API key in an error message, and shortens it,
-// while keeping the chain for errors.Is/As.
-type oaiRedactedError struct {
-	err    error
-	secret string
-}
-
-func (e *oaiRedactedError) Error() string {
-	msg := e.err.Error()
-	if e.secret != "" {
-		msg = strings.ReplaceAll(msg, e.secret, "[REDACTED]")
-	}
-	if len(msg) > oaiMaxErrLen {
-		cut := oaiMaxErrLen
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "…"
-	}
-	return msg
-}
-
-func (e *oaiRedactedError) Unwrap() error { return e.err }
-
-func oaiRedact(err error, secret string) error {
-	if err == nil {
-		return nil
-	}
-	return &oaiRedactedError{err: err, secret: secret}
+	return errs.Classify(ctx, parent, "", e.conn.Timeout, e.conn.Key, err)
 }

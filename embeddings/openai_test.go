@@ -18,6 +18,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/citebot/citebot/internal/oai"
 )
 
 const oaiTestKey = "sk-embed-SECRET-987654321"
@@ -140,7 +142,7 @@ func newTestOpenAI(t testing.TB, url string, batch int, timeout time.Duration, l
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.backoff = 5 * time.Millisecond
+	e.conn.Retry.Backoff = 5 * time.Millisecond
 	return e
 }
 
@@ -380,24 +382,8 @@ func TestNewOpenAIValidates(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: err = %v", tt.name, err)
 		}
-		if err == nil && (e.Model() != tt.cfg.Model || e.batch != DefaultBatchSize || e.timeout != DefaultOpenAITimeout) {
+		if err == nil && (e.Model() != tt.cfg.Model || e.batch != DefaultBatchSize || e.conn.Timeout != DefaultOpenAITimeout) {
 			t.Errorf("%s: defaults not applied: %v", tt.name, e)
-		}
-	}
-}
-
-func TestOAIRetryAfter(t *testing.T) {
-	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0}, {"2", 2 * time.Second}, {"-1", 0}, {"1.5", 0}, {"1e3", 0}, {"x", 0},
-		{now.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second},
-	}
-	for _, tt := range tests {
-		if got := oaiRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("oaiRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
@@ -436,7 +422,7 @@ func TestOpenAILongErrorBodyIsShortened(t *testing.T) {
 	if !errors.Is(err, ErrRejected) {
 		t.Fatalf("err = %v; want ErrRejected", err)
 	}
-	if n := len(err.Error()); n > oaiMaxErrLen+100 {
+	if n := len(err.Error()); n > oai.MaxErrLen+100 {
 		t.Errorf("error message of %d bytes", n)
 	}
 }

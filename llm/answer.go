@@ -43,7 +43,7 @@ func (c *Client) Answer(ctx context.Context, question string, passages []corpus.
 		return "", false, nil
 	}
 	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.conn.Timeout)
 	defer cancel()
 	start := time.Now()
 
@@ -68,7 +68,7 @@ func (c *Client) Answer(ctx context.Context, question string, passages []corpus.
 	if text == "" && grounded {
 		return "", false, c.classify(ctx, parent, "answer", ErrEmptyReply)
 	}
-	c.log.Debug("llm: answered", "passages", len(passages), "grounded", grounded,
+	c.conn.Log.Debug("llm: answered", "passages", len(passages), "grounded", grounded,
 		"chars", utf8.RuneCountInString(text), "elapsed", time.Since(start))
 	return text, grounded, nil
 }
@@ -77,7 +77,7 @@ func (c *Client) Answer(ctx context.Context, question string, passages []corpus.
 // the knobs that reasoning models (o1/o3/gpt-5…) reject.
 func (c *Client) request(system, user string, maxTokens int) openai.ChatCompletionRequest {
 	req := openai.ChatCompletionRequest{
-		Model: c.model,
+		Model: c.conn.Model,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: system},
 			{Role: openai.ChatMessageRoleUser, Content: user},
@@ -96,7 +96,7 @@ func (c *Client) request(system, user string, maxTokens int) openai.ChatCompleti
 
 // streamOnce runs one streamed completion and returns the full text.
 func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, em *emitter) (string, error) {
-	stream, err := c.api.CreateChatCompletionStream(ctx, req)
+	stream, err := c.conn.API.CreateChatCompletionStream(ctx, req)
 	if err != nil {
 		return "", err
 	}
@@ -106,7 +106,7 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 		// go-openai's SSE reader would silently read as an empty stream.
 		// Its body is unreachable through the stream, so ask again without streaming.
 		stream.Close()
-		c.log.Info("llm: server does not stream; asking again without streaming")
+		c.conn.Log.Info("llm: server does not stream; asking again without streaming")
 		req.Stream = false
 		t, _, err := c.complete(ctx, req)
 		if err == nil {
@@ -145,14 +145,14 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 		return b.String(), fmt.Errorf("%w: stream ended before the model finished", ErrBadReply)
 	}
 	if finish == openai.FinishReasonLength || finish == openai.FinishReasonContentFilter {
-		c.log.Warn("llm: answer cut short", "finish_reason", string(finish))
+		c.conn.Log.Warn("llm: answer cut short", "finish_reason", string(finish))
 	}
 	return b.String(), nil
 }
 
 // complete runs one non-streamed completion and returns the first choice's text.
 func (c *Client) complete(ctx context.Context, req openai.ChatCompletionRequest) (string, openai.FinishReason, error) {
-	resp, err := c.api.CreateChatCompletion(ctx, req)
+	resp, err := c.conn.API.CreateChatCompletion(ctx, req)
 	if err != nil {
 		return "", "", err
 	}
@@ -269,7 +269,7 @@ func (c *Client) Rewrite(ctx context.Context, previous []string, question string
 		return q, nil
 	}
 	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.conn.Timeout)
 	defer cancel()
 
 	system, user := rewriteMessages(prev, truncateRunes(q, 4*maxQueryRunes), newNonce())

@@ -19,6 +19,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/oai"
 )
 
 const testKey = "sk-test-SECRET-0123456789"
@@ -151,7 +152,7 @@ func newTestClient(t *testing.T, url string, timeout time.Duration, log *slog.Lo
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.backoff = 5 * time.Millisecond
+	c.conn.Retry.Backoff = 5 * time.Millisecond
 	return c
 }
 
@@ -373,7 +374,7 @@ func TestRetryAfter(t *testing.T) {
 	// sleeping into the deadline.
 	f := newFake(t, status(429, "Retry-After", "30"), sse("x[一¶1]"))
 	c := newTestClient(t, f.srv.URL, 2*time.Second, nil)
-	c.maxRetryAfter = time.Minute
+	c.conn.Retry.MaxRetryAfter = time.Minute
 	_, _, err := c.Answer(context.Background(), "q", testPassages, nil)
 	if !errors.Is(err, ErrUnavailable) || f.count() != 1 {
 		t.Fatalf("err = %v after %d requests; want ErrUnavailable after 1", err, f.count())
@@ -383,28 +384,6 @@ func TestRetryAfter(t *testing.T) {
 	c = newTestClient(t, f.srv.URL, 2*time.Second, nil)
 	if _, _, err := c.Answer(context.Background(), "q", testPassages, nil); err != nil || f.count() != 2 {
 		t.Fatalf("err = %v after %d requests; want success after 2", err, f.count())
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"3", 3 * time.Second},
-		{" 1 ", time.Second},
-		{"-2", 0},
-		{"1.5", 0},
-		{"soon", 0},
-		{now.Add(4 * time.Second).Format(http.TimeFormat), 4 * time.Second},
-		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
 	}
 }
 
@@ -619,25 +598,29 @@ func TestRewrite(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
+	// Which URLs pass is oai.ValidBaseURL's test; here each refusal must name its field.
 	tests := []struct {
-		name string
-		cfg  Config
-		ok   bool
+		name    string
+		cfg     Config
+		wantErr string // "" for success
 	}{
-		{"ok", Config{BaseURL: "http://localhost:11434/v1", Model: "m"}, true},
-		{"no model", Config{BaseURL: "http://localhost/v1"}, false},
-		{"no url", Config{Model: "m"}, false},
-		{"relative url", Config{BaseURL: "localhost/v1", Model: "m"}, false},
-		{"ftp", Config{BaseURL: "ftp://h/v1", Model: "m"}, false},
-		{"negative timeout", Config{BaseURL: "http://h", Model: "m", Timeout: -time.Second}, false},
+		{"ok", Config{BaseURL: "http://localhost:11434/v1", Model: "m"}, ""},
+		{"no model", Config{BaseURL: "http://localhost/v1"}, "model is required"},
+		{"no url", Config{Model: "m"}, "base URL is required"},
+		{"relative url", Config{BaseURL: "localhost/v1", Model: "m"}, "must be an absolute http(s) URL"},
+		{"negative timeout", Config{BaseURL: "http://h", Model: "m", Timeout: -time.Second}, "negative timeout"},
 	}
 	for _, tt := range tests {
 		c, err := New(tt.cfg)
-		if (err == nil) != tt.ok {
-			t.Errorf("%s: err = %v", tt.name, err)
-		}
-		if err == nil && (c.Model() != tt.cfg.Model || c.timeout != DefaultTimeout) {
-			t.Errorf("%s: model %q timeout %v", tt.name, c.Model(), c.timeout)
+		switch {
+		case tt.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: err = %v, want %q", tt.name, err, tt.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case c.Model() != tt.cfg.Model || c.conn.Timeout != DefaultTimeout:
+			t.Errorf("%s: model %q timeout %v", tt.name, c.Model(), c.conn.Timeout)
 		}
 	}
 }
@@ -693,7 +676,7 @@ func TestLongErrorBodyIsShortened(t *testing.T) {
 	if !errors.Is(err, ErrRejected) {
 		t.Fatalf("err = %v; want ErrRejected", err)
 	}
-	if msg := err.Error(); len(msg) > maxErrLen+len("…") || !utf8.ValidString(msg) {
+	if msg := err.Error(); len(msg) > oai.MaxErrLen+len("…") || !utf8.ValidString(msg) {
 		t.Errorf("error message of %d bytes (valid UTF-8: %v)", len(msg), utf8.ValidString(msg))
 	}
 }
