@@ -37,7 +37,7 @@ require (
 	github.com/philippgille/chromem-go v0.7.0 // indirect
 	github.com/sashabaranov/go-openai v1.43.0 // indirect
 	go.etcd.io/bbolt v1.4.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.6 // indirect
 )
