@@ -31,7 +31,10 @@ func wire(ctx context.Context, cfg config, k int, terminal bool, logger *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
-	lib, err := retrieval.NewLibrary(ctx, doc, newEmbedder, retrieval.Options{Translator: glossaryTranslator{glossary.Default()}})
+	// Loading the glossary takes tens of milliseconds; do it at start, not
+	// in the first user's question.
+	gloss := glossary.Default()
+	lib, err := retrieval.NewLibrary(ctx, doc, newEmbedder, retrieval.Options{Translator: glossaryTranslator{gloss}})
 	if err != nil {
 		return nil, nil, err
 	}
