@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -113,7 +114,15 @@ func New(cfg Config) (*Bot, error) {
 
 // Handle answers one request. progress, if not nil, receives partial replies
 // while a streamed answer grows; the returned Reply is final.
-func (b *Bot) Handle(ctx context.Context, req Request, progress func(Reply)) Reply {
+func (b *Bot) Handle(ctx context.Context, req Request, progress func(Reply)) (reply Reply) {
+	// One bad request must not take the bot down for everyone: a panic
+	// below becomes an error reply, with the stack in the log.
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("request panicked", "kind", req.Kind, "panic", p, "stack", string(debug.Stack()))
+			reply = failure(req.Text, fmt.Errorf("internal error: %v", p), "Something went wrong on our side; please try again.")
+		}
+	}()
 	switch req.Kind {
 	case KindAsk:
 		return b.ask(ctx, req, progress)

@@ -298,3 +298,21 @@ func TestRecordVote(t *testing.T) {
 		}
 	}
 }
+
+type panickySearcher struct{ *retrieval.Library }
+
+func (panickySearcher) Search(context.Context, string, int) (retrieval.Result, error) {
+	panic("index corrupted")
+}
+
+func TestHandleSurvivesPanic(t *testing.T) {
+	b := newBot(t, Config{Searcher: panickySearcher{newLibrary(t)}})
+	r := b.Handle(context.Background(), Request{Kind: KindAsk, Text: "秘书处设在哪里"}, nil)
+	if r.Err == nil || !r.Private || r.Mode != "error" || strings.Contains(r.Answer, "index corrupted") {
+		t.Errorf("reply %+v, want a private generic error", r)
+	}
+	// The bot still answers other requests.
+	if r := b.Handle(context.Background(), Request{Kind: KindCite, Text: "1.7"}, nil); r.Err != nil {
+		t.Errorf("after a panic: %v", r.Err)
+	}
+}

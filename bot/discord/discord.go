@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -198,6 +199,7 @@ func newAdapter(s *discordgo.Session, h Handler, cfg Config, log *slog.Logger, r
 		threads:       newLRU[struct{}](maxThreads),
 		jobsCtx:       jobsCtx,
 		cancelJobs:    cancel,
+		jobs:          tracker{log: log},
 	}
 }
 
@@ -357,6 +359,9 @@ type tracker struct {
 	mu     sync.Mutex
 	closed bool
 	wg     sync.WaitGroup
+	// log receives panics: one failing event must not end the process and
+	// with it every other conversation.
+	log *slog.Logger
 }
 
 // goTrack runs f unless the tracker is closed, and reports whether it did.
@@ -369,6 +374,11 @@ func (t *tracker) goTrack(f func()) bool {
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
+		defer func() {
+			if p := recover(); p != nil && t.log != nil {
+				t.log.Error("discord event handler panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
 		f()
 	}()
 	return true

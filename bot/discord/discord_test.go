@@ -958,3 +958,22 @@ func newRequest(ctx context.Context, method, url, body, auth string) (*http.Requ
 	req.Header.Set("Content-Type", "application/json")
 	return req, nil
 }
+
+// A handler that panics does not end the process: the next interaction is
+// still answered.
+func TestPanickingHandlerIsSurvived(t *testing.T) {
+	h := start(t, fakediscord.Options{}, Config{})
+	var once sync.Once
+	h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
+		panicked := false
+		once.Do(func() { panicked = true })
+		if panicked {
+			panic("boom")
+		}
+		return defaultReply(req)
+	})
+	h.send(t, ask("第一個問題"))
+	h.logs.waitFor(t, "panicked")
+	s := h.send(t, ask("第二個問題"))
+	h.edit(t, s, hasEmbeds)
+}
