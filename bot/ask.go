@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
@@ -22,6 +24,13 @@ const extractiveRelative = 0.6
 
 // maxExtractive bounds the passages an extractive answer quotes.
 const maxExtractive = 3
+
+// followUp matches the pronouns and demonstratives by which a question points
+// back to the one before it; maxFollowUp bounds such a question's length, as
+// a long question usually stands on its own.
+var followUp = regexp.MustCompile(`[它其该此]|他们|那个|这个|那里|那么|^那|^(?i:and )|(?i)\b(it|its|they|them|their|this|that|there)\b`)
+
+const maxFollowUp = 20
 
 func (b *Bot) ask(ctx context.Context, req Request, progress func(Reply)) Reply {
 	q := strings.TrimSpace(req.Text)
@@ -58,10 +67,15 @@ func (b *Bot) ask(ctx context.Context, req Request, progress func(Reply)) Reply 
 // standalone and foreign questions gain Chinese terms; on any failure the
 // question is searched as asked.
 func (b *Bot) rewrite(ctx context.Context, conversation, q string) string {
+	prev := b.history.get(conversation)
 	if b.cfg.Rewriter == nil {
+		// Without a model, a short question that points back ("那它设在
+		//哪里?") is searched together with the question it follows.
+		if len(prev) > 0 && followUp.MatchString(q) && utf8.RuneCountInString(q) <= maxFollowUp {
+			return prev[len(prev)-1] + " " + q
+		}
 		return q
 	}
-	prev := b.history.get(conversation)
 	if len(prev) == 0 && languageOf(q) != langEN {
 		return q
 	}

@@ -316,3 +316,23 @@ func TestHandleSurvivesPanic(t *testing.T) {
 		t.Errorf("after a panic: %v", r.Err)
 	}
 }
+
+// Without a model, a follow-up that points back is searched with the
+// question before it in the same conversation, and only there.
+func TestFollowUpWithoutModel(t *testing.T) {
+	b := newBot(t, Config{})
+	ctx := context.Background()
+	b.Handle(ctx, Request{Kind: KindAsk, Text: "上合组织秘书处的情况", Conversation: "c1"}, nil)
+	r := b.Handle(ctx, Request{Kind: KindAsk, Text: "那它设在哪里?", Conversation: "c1"}, nil)
+	if !r.Grounded || !slices.Contains(citedLabels(r), "一¶7") {
+		t.Errorf("follow-up: %v grounded %v, want 一¶7", citedLabels(r), r.Grounded)
+	}
+	for _, tt := range []struct{ conv, q string }{
+		{"c2", "那它设在哪里?"},       // another conversation has no earlier question
+		{"c1", "成员国在禁毒方面怎么合作?"}, // stands on its own
+	} {
+		if got := b.rewrite(ctx, tt.conv, tt.q); got != tt.q {
+			t.Errorf("rewrite(%s, %q) = %q, want it unchanged", tt.conv, tt.q, got)
+		}
+	}
+}
