@@ -13,21 +13,12 @@ import (
 	"time"
 
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/retrieval"
 )
 
-func localEmbedder(_ context.Context, doc *corpus.Document) (retrieval.Embedder, error) {
-	texts := make([]string, len(doc.Paragraphs))
-	for i, p := range doc.Paragraphs {
-		texts[i] = p.Section + "\n" + p.Text
-	}
-	return embeddings.NewLocal(texts, 0), nil
-}
-
 func newLibrary(t testing.TB) *retrieval.Library {
 	t.Helper()
-	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), localEmbedder, retrieval.Options{})
+	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), retrieval.LocalEmbedder, retrieval.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,19 +6,11 @@ import (
 
 	"github.com/citebot/citebot/bot"
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/retrieval"
 )
 
 func ExampleBot_Handle() {
-	local := func(_ context.Context, doc *corpus.Document) (retrieval.Embedder, error) {
-		texts := make([]string, len(doc.Paragraphs))
-		for i, p := range doc.Paragraphs {
-			texts[i] = p.Section + "\n" + p.Text
-		}
-		return embeddings.NewLocal(texts, 0), nil
-	}
-	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), local, retrieval.Options{})
+	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), retrieval.LocalEmbedder, retrieval.Options{})
 	if err != nil {
 		panic(err)
 	}

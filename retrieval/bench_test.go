@@ -27,7 +27,7 @@ func BenchmarkBuild(b *testing.B) {
 	ctx := context.Background()
 	doc := corpus.Default()
 	for b.Loop() {
-		emb, _ := localEmbedder(ctx, doc)
+		emb, _ := LocalEmbedder(ctx, doc)
 		if _, err := Build(ctx, doc, emb, Options{}); err != nil {
 			b.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func BenchmarkScale(b *testing.B) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	emb, _ := localEmbedder(ctx, doc)
+	emb, _ := LocalEmbedder(ctx, doc)
 	ix, err := Build(ctx, doc, emb, Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -5,17 +5,14 @@ import (
 	"fmt"
 
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/retrieval"
 )
 
 func ExampleIndex_Search() {
+	ctx := context.Background()
 	doc := corpus.Default()
-	texts := make([]string, len(doc.Paragraphs))
-	for i, p := range doc.Paragraphs {
-		texts[i] = p.Section + "\n" + p.Text
-	}
-	ix, err := retrieval.Build(context.Background(), doc, embeddings.NewLocal(texts, 0), retrieval.Options{})
+	emb, _ := retrieval.LocalEmbedder(ctx, doc)
+	ix, err := retrieval.Build(ctx, doc, emb, retrieval.Options{})
 	if err != nil {
 		panic(err)
 	}

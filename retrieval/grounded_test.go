@@ -24,11 +24,8 @@ func (glossTranslator) Translate(q string, known func(string) bool) []Term {
 func groundedIndex(t *testing.T) *Index {
 	t.Helper()
 	doc := corpus.Default()
-	texts := make([]string, len(doc.Paragraphs))
-	for i, p := range doc.Paragraphs {
-		texts[i] = p.Section + "\n" + p.Text
-	}
-	ix, err := Build(context.Background(), doc, embeddings.NewLocal(texts, 0), Options{Translator: glossTranslator{}})
+	emb, _ := LocalEmbedder(context.Background(), doc)
+	ix, err := Build(context.Background(), doc, emb, Options{Translator: glossTranslator{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	folded := make([]string, len(doc.Paragraphs))
 	titles := make([]string, len(doc.Paragraphs))
 	for i, p := range doc.Paragraphs {
-		texts[i] = p.Section + "\n" + p.Text
+		texts[i] = passage(p)
 		folded[i] = embeddings.Fold(p.Text)
 		titles[i] = embeddings.Fold(p.Section)
 	}
@@ -123,6 +123,20 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	ix := &Index{doc: doc, emb: emb, coll: coll, lex: lex, folded: folded, vocab: newVocab(lex, titles, folded), translator: opt.Translator}
 	ix.built = time.Since(start)
 	return ix, nil
+}
+
+// passage is the text embedded for a paragraph: its section path, which says
+// what the paragraph is about, and its text.
+func passage(p corpus.Paragraph) string { return p.Section + "\n" + p.Text }
+
+// LocalEmbedder is the EmbedderFunc of the in-process embedder, fitted to each
+// document's own passages: what is rare in this document weighs most.
+func LocalEmbedder(_ context.Context, doc *corpus.Document) (Embedder, error) {
+	texts := make([]string, len(doc.Paragraphs))
+	for i, p := range doc.Paragraphs {
+		texts[i] = passage(p)
+	}
+	return embeddings.NewLocal(texts, 0), nil
 }
 
 // Document is the document this index serves.

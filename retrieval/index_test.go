@@ -10,18 +10,8 @@ import (
 	"testing"
 
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary"
 )
-
-// localEmbedder is the default wiring: an in-process embedder fitted to each document.
-func localEmbedder(_ context.Context, doc *corpus.Document) (Embedder, error) {
-	texts := make([]string, len(doc.Paragraphs))
-	for i, p := range doc.Paragraphs {
-		texts[i] = p.Section + "\n" + p.Text
-	}
-	return embeddings.NewLocal(texts, 0), nil
-}
 
 type glossaryTranslator struct{ g *glossary.Glossary }
 
@@ -36,7 +26,7 @@ func (t glossaryTranslator) Translate(q string, known func(string) bool) []Term 
 func buildDefault(tb testing.TB) *Index {
 	tb.Helper()
 	doc := corpus.Default()
-	emb, _ := localEmbedder(context.Background(), doc)
+	emb, _ := LocalEmbedder(context.Background(), doc)
 	ix, err := Build(context.Background(), doc, emb, Options{Translator: glossaryTranslator{glossary.Default()}})
 	if err != nil {
 		tb.Fatal(err)
@@ -119,7 +109,7 @@ func TestSearchSmallCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emb, _ := localEmbedder(context.Background(), doc)
+	emb, _ := LocalEmbedder(context.Background(), doc)
 	ix, err := Build(context.Background(), doc, emb, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +175,7 @@ func (failingEmbedder) Embed(context.Context, []string) ([][]float32, error) {
 
 func TestLibraryReload(t *testing.T) {
 	ctx := context.Background()
-	lib, err := NewLibrary(ctx, corpus.Default(), localEmbedder, Options{})
+	lib, err := NewLibrary(ctx, corpus.Default(), LocalEmbedder, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +209,7 @@ func TestLibraryReload(t *testing.T) {
 func TestLibraryReloadWhileSearching(t *testing.T) {
 	ctx := context.Background()
 	a := corpus.Default()
-	lib, err := NewLibrary(ctx, a, localEmbedder, Options{})
+	lib, err := NewLibrary(ctx, a, LocalEmbedder, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +271,7 @@ func TestLibraryRefusesConcurrentReload(t *testing.T) {
 			close(started)
 			<-release
 		}
-		return localEmbedder(ctx, doc)
+		return LocalEmbedder(ctx, doc)
 	}, Options{})
 	if err != nil {
 		t.Fatal(err)

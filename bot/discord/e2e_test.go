@@ -10,7 +10,6 @@ import (
 	"github.com/citebot/citebot/bot"
 	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/retrieval"
 )
 
@@ -18,14 +17,7 @@ import (
 // declaration, as `citebot discord` wires it with nothing configured.
 func realBot(t *testing.T, rate int) (*bot.Bot, *retrieval.Library) {
 	t.Helper()
-	local := func(_ context.Context, doc *corpus.Document) (retrieval.Embedder, error) {
-		texts := make([]string, len(doc.Paragraphs))
-		for i, p := range doc.Paragraphs {
-			texts[i] = p.Section + "\n" + p.Text
-		}
-		return embeddings.NewLocal(texts, 0), nil
-	}
-	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), local, retrieval.Options{})
+	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), retrieval.LocalEmbedder, retrieval.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,13 +87,7 @@ func startDocument(cfg config, terminal bool) (*corpus.Document, error) {
 // to the document.
 func embedderFor(cfg config, logger *slog.Logger) (retrieval.EmbedderFunc, error) {
 	if cfg.EmbedModel == "" {
-		return func(_ context.Context, doc *corpus.Document) (retrieval.Embedder, error) {
-			texts := make([]string, len(doc.Paragraphs))
-			for i, p := range doc.Paragraphs {
-				texts[i] = p.Section + "\n" + p.Text
-			}
-			return embeddings.NewLocal(texts, 0), nil
-		}, nil
+		return retrieval.LocalEmbedder, nil
 	}
 	remote, err := embeddings.NewOpenAI(embeddings.OpenAIConfig{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, Model: cfg.EmbedModel, Timeout: cfg.Timeout, Logger: logger})
 	if err != nil {
