@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary/internal/textnorm"
 )
 
@@ -151,20 +151,9 @@ func (g *Glossary) get(key string) []cand { return g.m[key] }
 func (g *Glossary) Len() int { return len(g.m) }
 
 // IsEnglish reports whether question is mostly Latin letters, so the caller
-// knows to translate it. A Han character carries about as much as a short
-// English word, so each counts for two letters.
-func IsEnglish(question string) bool {
-	latin, han := 0, 0
-	for _, r := range question {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.In(r, unicode.Latin):
-			latin++
-		}
-	}
-	return latin >= 2 && latin > 2*han
-}
+// knows to translate it; it is embeddings.MostlyLatin, the one rule every
+// package uses.
+func IsEnglish(question string) bool { return embeddings.MostlyLatin(question) }
 
 // Translate proposes Chinese search terms for an English question, a few per
 // English unit, best first within a unit. It is empty when the question has

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/embeddings"
 )
 
 // answerRules is the whole policy for answers. It lives only in the system
@@ -112,17 +113,9 @@ func rewriteMessages(previous []string, question, nonce string) (system, user st
 	return rewriteRules, b.String()
 }
 
-// isChinese reports whether most letters in s are Han characters.
+// isChinese reports whether s is a Chinese question: it has Chinese
+// characters and is not mostly Latin letters (embeddings.MostlyLatin, the
+// rule retrieval and the bot use too).
 func isChinese(s string) bool {
-	han, other := 0, 0
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.IsLetter(r):
-			other++
-		}
-	}
-	// Latin words are several letters each, so weigh Han characters up.
-	return han > 0 && han*3 >= other
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) && !embeddings.MostlyLatin(s)
 }
