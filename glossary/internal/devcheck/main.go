@@ -38,8 +38,8 @@ type question struct {
 type para struct{ label, text string }
 
 func main() {
-	dev := flag.String("dev", "/work/shared/eval/dev.jsonl", "dev questions (JSON lines)")
-	doc := flag.String("doc", "/work/shared/seeds/000_7d0cc9c831e3d475.txt", "declaration text")
+	dev := flag.String("dev", "retrieval/testdata/dev.jsonl", "dev questions (JSON lines)")
+	doc := flag.String("doc", "corpus/declaration.txt", "declaration text")
 	flag.Parse()
 	if err := run(*dev, *doc, flag.Args()); err != nil {
 		log.Fatalf("devcheck: %v", err)
