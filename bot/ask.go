@@ -55,7 +55,7 @@ func (b *Bot) ask(ctx context.Context, req Request, progress func(Reply)) Reply 
 			Lead: lead, Answer: lead + "\n\n" + quote(ps)}
 	}
 	if !res.Grounded || len(res.Hits) == 0 {
-		return Reply{Question: q, Grounded: false, Mode: "extractive", Answer: messages[lang].notFound}
+		return notAddressed(q, lang, "extractive", "")
 	}
 	if b.cfg.Writer == nil {
 		return extractive(q, lang, res.Hits, "")
@@ -111,7 +111,7 @@ func (b *Bot) write(ctx context.Context, q string, lang language, hits []retriev
 		return extractive(q, lang, hits, messages[lang].modelDown)
 	}
 	if !grounded {
-		return Reply{Question: q, Grounded: false, Mode: "llm", Model: b.cfg.Writer.Model(), Answer: messages[lang].notFound}
+		return notAddressed(q, lang, "llm", b.cfg.Writer.Model())
 	}
 	checked := CheckAnswer(text, ps, embeddings.Fold)
 	if len(checked.Labels) == 0 {
@@ -130,6 +130,12 @@ func (b *Bot) write(ctx context.Context, q string, lang language, hits []retriev
 		r.Citations = append(r.Citations, Citation{Label: l, Section: h.Paragraph.Section, Text: h.Paragraph.Text, Score: h.Score})
 	}
 	return r
+}
+
+// notAddressed tells the asker plainly that the document does not answer;
+// it cites nothing (an empty list, not a missing one, for JSON readers).
+func notAddressed(q string, lang language, mode, model string) Reply {
+	return Reply{Question: q, Grounded: false, Mode: mode, Model: model, Answer: messages[lang].notFound, Citations: []Citation{}}
 }
 
 // extractive answers with the best passages themselves.
