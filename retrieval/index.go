@@ -44,7 +44,8 @@ type Term struct {
 // Hit is one retrieved paragraph with its score.
 type Hit struct {
 	Paragraph corpus.Paragraph
-	// Score is the fused relevance in [0,1]; 1 for paragraphs of a section
+	// Score is the relevance in [0,1]: the mean of the lexical and vector
+	// scores relative to the best hit's; 1 for paragraphs of a section
 	// named in the question.
 	Score float64
 }

@@ -47,15 +47,30 @@ func (ix *Index) Search(ctx context.Context, question string, k int) (Result, er
 		return res, nil
 	}
 	lex := ix.lex.score(q)
-	vec, err := ix.vectorRanks(ctx, text)
+	vec, err := ix.vectorSearch(ctx, text)
 	if err != nil {
 		return Result{}, err
 	}
-	fused := fuse(lex, vec)
-	order := topN(fused, k)
-	best := 2.0 / (rrfK + 1)
+	order := topN(fuse(lex, vec), k)
+	// Fusion ranks by position; the score shown is by strength: the mean of
+	// the lexical and vector scores, each relative to the best paragraph's,
+	// so that a paragraph far behind the first one scores visibly lower.
+	maxLex, sims := 0.0, make(map[int]float64, len(vec))
 	for _, i := range order {
-		res.Hits = append(res.Hits, Hit{Paragraph: ix.doc.Paragraphs[i], Score: round(fused[i] / best)})
+		maxLex = math.Max(maxLex, lex[i])
+	}
+	for _, v := range vec {
+		sims[v.doc] = v.sim
+	}
+	for _, i := range order {
+		s := 0.0
+		if maxLex > 0 {
+			s += lex[i] / maxLex / 2
+		}
+		if len(vec) > 0 && vec[0].sim > 0 {
+			s += sims[i] / vec[0].sim / 2
+		}
+		res.Hits = append(res.Hits, Hit{Paragraph: ix.doc.Paragraphs[i], Score: round(s)})
 	}
 	if len(order) > 0 {
 		res.Grounded = ix.grounded(question, order)
@@ -111,12 +126,17 @@ func (ix *Index) query(question string) ([]queryTerm, string) {
 	return q, strings.Join(words, " ")
 }
 
-// vectorRanks returns the rank (1-based) of each paragraph in the vector
-// search, 0 for paragraphs below the candidate depth.
-func (ix *Index) vectorRanks(ctx context.Context, text string) ([]int, error) {
-	ranks := make([]int, len(ix.doc.Paragraphs))
+// vecHit is one paragraph found by the vector search, with its cosine.
+type vecHit struct {
+	doc int
+	sim float64
+}
+
+// vectorSearch returns the paragraphs nearest the text's vector, best first,
+// down to the candidate depth.
+func (ix *Index) vectorSearch(ctx context.Context, text string) ([]vecHit, error) {
 	if strings.TrimSpace(text) == "" {
-		return ranks, nil
+		return nil, nil
 	}
 	vecs, err := ix.emb.Embed(ctx, []string{text})
 	if err != nil {
@@ -131,29 +151,29 @@ func (ix *Index) vectorRanks(ctx context.Context, text string) ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vector search: %w", err)
 	}
-	for r, g := range got {
+	out := make([]vecHit, 0, len(got))
+	for _, g := range got {
 		if g.Similarity <= 0 {
 			break
 		}
 		i, err := strconv.Atoi(g.ID)
-		if err != nil || i < 0 || i >= len(ranks) {
+		if err != nil || i < 0 || i >= len(ix.doc.Paragraphs) {
 			return nil, fmt.Errorf("vector search: bad document id %q", g.ID)
 		}
-		ranks[i] = r + 1
+		out = append(out, vecHit{doc: i, sim: float64(g.Similarity)})
 	}
-	return ranks, nil
+	return out, nil
 }
 
-// fuse combines the lexical scores and vector ranks by reciprocal rank fusion.
-func fuse(lex []float64, vecRank []int) []float64 {
+// fuse combines the lexical ranking and the vector ranking by reciprocal
+// rank fusion.
+func fuse(lex []float64, vec []vecHit) []float64 {
 	fused := make([]float64, len(lex))
 	for r, i := range topN(lex, candidates) {
 		fused[i] += 1.0 / float64(rrfK+r+1)
 	}
-	for i, r := range vecRank {
-		if r > 0 {
-			fused[i] += 1.0 / float64(rrfK+r)
-		}
+	for r, v := range vec {
+		fused[v.doc] += 1.0 / float64(rrfK+r+1)
 	}
 	return fused
 }
