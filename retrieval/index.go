@@ -70,6 +70,7 @@ type Index struct {
 	coll       *chromem.Collection
 	lex        *lexical
 	folded     []string // paragraph texts, folded
+	exhaustive int      // see exhaustiveLimit
 	vocab      *vocab
 	translator Translator
 	built      time.Duration
@@ -121,7 +122,8 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 		return nil, fmt.Errorf("build index of %s: add vectors: %w", doc.Name, err)
 	}
 	lex := newLexical(folded, titles)
-	ix := &Index{doc: doc, emb: emb, coll: coll, lex: lex, folded: folded, vocab: newVocab(lex, titles, folded), translator: opt.Translator}
+	ix := &Index{doc: doc, emb: emb, coll: coll, lex: lex, folded: folded, vocab: newVocab(lex, titles, folded), translator: opt.Translator,
+		exhaustive: exhaustiveLimit}
 	ix.built = time.Since(start)
 	return ix, nil
 }

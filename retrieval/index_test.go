@@ -299,3 +299,35 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// Above exhaustiveLimit the vectors only re-rank the lexical candidates. On
+// the declaration, forcing that path must rank the dev questions as the
+// exhaustive search does.
+func TestRerankMatchesExhaustive(t *testing.T) {
+	ctx := context.Background()
+	exhaustive := buildDefault(t)
+	rerank := buildDefault(t)
+	rerank.exhaustive = 0
+	f, err := os.Open("testdata/dev.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cases, err := ReadCases(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		a, err := exhaustive.Search(ctx, c.Question, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := rerank.Search(ctx, c.Question, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(labels(a.Hits), labels(b.Hits)) || a.Grounded != b.Grounded {
+			t.Errorf("%s: exhaustive %v %v, re-ranked %v %v", c.ID, labels(a.Hits), a.Grounded, labels(b.Hits), b.Grounded)
+		}
+	}
+}
