@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/atomicfile"
 	"github.com/citebot/citebot/retrieval"
 )
 
@@ -103,7 +104,7 @@ func (b *Bot) reloadUpload(ctx context.Context, a Attachment) (retrieval.Diff, e
 		return diff, err
 	}
 	if b.cfg.DataDir != "" {
-		if err := writeFileAtomic(filepath.Join(b.cfg.DataDir, UploadName), a.Data); err != nil {
+		if err := saveUpload(b.cfg.DataDir, a.Data); err != nil {
 			// The new corpus serves; only its survival across a restart failed.
 			b.log.Error("could not save the uploaded corpus", "err", err)
 		}
@@ -140,27 +141,11 @@ func (b *Bot) RecordVote(ctx context.Context, v Vote) error {
 	return nil
 }
 
-// writeFileAtomic writes data beside path and renames it into place, so a
-// crash never leaves a half-written file behind.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+// saveUpload keeps an uploaded corpus in the data directory, atomically, so
+// a crash never leaves half a document to load at the next start.
+func saveUpload(dir string, data []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(filepath.Join(dir, UploadName), data)
 }

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/citebot/citebot/internal/atomicfile"
 )
 
 // Embedder turns texts into vectors, one per text, in order.
@@ -94,7 +96,7 @@ func NewCache(dir string, next Embedder, logger *slog.Logger) (*Cache, error) {
 		fill: make(chan struct{}, 1),
 	}
 	// Temp files of an interrupted write are never valid; clear them.
-	if stale, _ := filepath.Glob(c.path + ".tmp-*"); len(stale) > 0 {
+	if stale, _ := filepath.Glob(atomicfile.TempPattern(c.path)); len(stale) > 0 {
 		for _, p := range stale {
 			_ = os.Remove(p)
 		}
@@ -345,40 +347,7 @@ func writeCacheFile(path, model string, dim int, entries map[cacheKey][]float32)
 	sum := sha256.Sum256(buf.Bytes())
 	buf.Write(sum[:])
 
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	ok = true
-	// Make the rename itself durable; not every platform can sync a directory.
-	if d, err := os.Open(filepath.Clean(dir)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, buf.Bytes())
 }
 
 // readCacheFile loads and verifies a cache file written for model.
