@@ -11,29 +11,19 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"math"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/longbridgeapp/opencc"
-
+	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary"
+	"github.com/citebot/citebot/retrieval"
 )
-
-type question struct {
-	ID       string   `json:"id"`
-	Lang     string   `json:"lang"`
-	Kind     string   `json:"kind"`
-	Question string   `json:"question"`
-	Gold     []string `json:"gold"`
-}
 
 type para struct{ label, text string }
 
@@ -47,21 +37,13 @@ func main() {
 }
 
 func run(devPath, docPath string, adhoc []string) error {
-	raw, err := os.ReadFile(docPath)
+	d, err := corpus.Load(docPath)
 	if err != nil {
-		return fmt.Errorf("read declaration: %w", err)
+		return err
 	}
-	cc, err := opencc.New("t2s")
-	if err != nil {
-		return fmt.Errorf("opencc t2s: %w", err)
-	}
-	simp, err := cc.Convert(string(raw))
-	if err != nil {
-		return fmt.Errorf("fold to simplified: %w", err)
-	}
-	paras := split(simp)
-	if len(paras) < 100 {
-		return fmt.Errorf("only %d paragraphs found in %s", len(paras), docPath)
+	paras := make([]para, len(d.Paragraphs))
+	for i, p := range d.Paragraphs {
+		paras[i] = para{p.Label, embeddings.Fold(p.Text)}
 	}
 	var all strings.Builder
 	for _, p := range paras {
@@ -71,14 +53,19 @@ func run(devPath, docPath string, adhoc []string) error {
 	body := all.String()
 	known := func(zh string) bool { return strings.Contains(body, zh) }
 
-	qs, err := readDev(devPath)
+	f, err := os.Open(devPath)
 	if err != nil {
-		return err
+		return fmt.Errorf("open dev set: %w", err)
+	}
+	defer f.Close()
+	qs, err := retrieval.ReadCases(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", devPath, err)
 	}
 	if len(adhoc) > 0 {
 		qs = qs[:0]
 		for i, q := range adhoc {
-			qs = append(qs, question{ID: fmt.Sprintf("arg-%d", i+1), Kind: "adhoc", Question: q})
+			qs = append(qs, retrieval.Case{ID: fmt.Sprintf("arg-%d", i+1), Kind: "adhoc", Question: q})
 		}
 	}
 	g := glossary.Default()
@@ -184,70 +171,4 @@ func goldRank(paras []para, terms []glossary.Term, gold map[string]bool) int {
 		}
 	}
 	return 0
-}
-
-var (
-	partRe = regexp.MustCompile(`^([一二三四五六七八九十]+)、`)
-	subRe  = regexp.MustCompile(`^[(（]([一二三四五六七八九十]+)[)）]`)
-)
-
-// split labels the declaration's body paragraphs the way the gold labels
-// do (序言¶n, 三¶n, 三(四)¶n). It is a small stand-in for the corpus package
-// so this tool does not depend on another package's work in progress.
-func split(doc string) []para {
-	lines := strings.Split(doc, "\n")
-	start := -1
-	for i, l := range lines {
-		if strings.Contains(l, "值此上海合作组织") {
-			start = i
-			break
-		}
-	}
-	if start < 0 {
-		return nil
-	}
-	var out []para
-	key, n := "序言", 0
-	part := ""
-	for _, l := range lines[start:] {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			continue
-		}
-		if strings.HasPrefix(l, "[责任编辑") {
-			break
-		}
-		if m := partRe.FindStringSubmatch(l); m != nil {
-			part, key, n = m[1], m[1], 0
-			continue
-		}
-		if m := subRe.FindStringSubmatch(l); m != nil && part != "" {
-			key, n = part+"("+m[1]+")", 0
-			continue
-		}
-		n++
-		out = append(out, para{fmt.Sprintf("%s¶%d", key, n), l})
-	}
-	return out
-}
-
-func readDev(path string) ([]question, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open dev set: %w", err)
-	}
-	defer f.Close()
-	var qs []question
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var q question
-		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		qs = append(qs, q)
-	}
-	return qs, sc.Err()
 }
