@@ -10,22 +10,11 @@ import (
 	"github.com/citebot/citebot/glossary"
 )
 
-// glossTranslator adapts the glossary the way cmd/citebot does.
-type glossTranslator struct{}
-
-func (glossTranslator) Translate(q string, known func(string) bool) []Term {
-	var out []Term
-	for _, x := range glossary.Default().TranslateIn(q, known) {
-		out = append(out, Term{Text: x.Zh, Weight: x.Weight})
-	}
-	return out
-}
-
 func groundedIndex(t *testing.T) *Index {
 	t.Helper()
 	doc := corpus.Default()
 	emb, _ := LocalEmbedder(context.Background(), doc)
-	ix, err := Build(context.Background(), doc, emb, Options{Translator: glossTranslator{}})
+	ix, err := Build(context.Background(), doc, emb, Options{Translator: GlossaryTranslator{glossary.Default()}})
 	if err != nil {
 		t.Fatal(err)
 	}

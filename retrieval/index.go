@@ -18,6 +18,7 @@ import (
 
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
+	"github.com/citebot/citebot/glossary"
 )
 
 // Embedder turns texts into L2-normalised vectors of one fixed length.
@@ -39,6 +40,21 @@ type Translator interface {
 type Term struct {
 	Text   string
 	Weight float64
+}
+
+// GlossaryTranslator is the Translator over a CC-CEDICT glossary, the
+// offline default for English questions.
+type GlossaryTranslator struct{ Glossary *glossary.Glossary }
+
+// Translate proposes the glossary's renderings of question that the
+// document uses (known).
+func (t GlossaryTranslator) Translate(question string, known func(string) bool) []Term {
+	terms := t.Glossary.TranslateIn(question, known)
+	out := make([]Term, len(terms))
+	for i, x := range terms {
+		out[i] = Term{Text: x.Zh, Weight: x.Weight}
+	}
+	return out
 }
 
 // Hit is one retrieved paragraph with its score.

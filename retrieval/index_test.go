@@ -13,21 +13,11 @@ import (
 	"github.com/citebot/citebot/glossary"
 )
 
-type glossaryTranslator struct{ g *glossary.Glossary }
-
-func (t glossaryTranslator) Translate(q string, known func(string) bool) []Term {
-	var out []Term
-	for _, x := range t.g.TranslateIn(q, known) {
-		out = append(out, Term{Text: x.Zh, Weight: x.Weight})
-	}
-	return out
-}
-
 func buildDefault(tb testing.TB) *Index {
 	tb.Helper()
 	doc := corpus.Default()
 	emb, _ := LocalEmbedder(context.Background(), doc)
-	ix, err := Build(context.Background(), doc, emb, Options{Translator: glossaryTranslator{glossary.Default()}})
+	ix, err := Build(context.Background(), doc, emb, Options{Translator: GlossaryTranslator{glossary.Default()}})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func wire(ctx context.Context, cfg config, k int, terminal bool, logger *slog.Lo
 	// Loading the glossary takes tens of milliseconds; do it at start, not
 	// in the first user's question.
 	gloss := glossary.Default()
-	lib, err := retrieval.NewLibrary(ctx, doc, newEmbedder, retrieval.Options{Translator: glossaryTranslator{gloss}})
+	lib, err := retrieval.NewLibrary(ctx, doc, newEmbedder, retrieval.Options{Translator: retrieval.GlossaryTranslator{Glossary: gloss}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,18 +102,6 @@ func embedderFor(cfg config, logger *slog.Logger) (retrieval.EmbedderFunc, error
 		e = cache
 	}
 	return func(context.Context, *corpus.Document) (retrieval.Embedder, error) { return e, nil }, nil
-}
-
-// glossaryTranslator adapts the glossary to what retrieval asks for.
-type glossaryTranslator struct{ g *glossary.Glossary }
-
-func (t glossaryTranslator) Translate(q string, known func(string) bool) []retrieval.Term {
-	terms := t.g.TranslateIn(q, known)
-	out := make([]retrieval.Term, len(terms))
-	for i, x := range terms {
-		out[i] = retrieval.Term{Text: x.Zh, Weight: x.Weight}
-	}
-	return out
 }
 
 // discord runs the Discord bot until ctx is done; SIGHUP reloads the corpus.
