@@ -127,15 +127,7 @@ func TestRetrievalQuality(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			f, err := os.Open(tt.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			cases, err := ReadCases(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cases := readCases(t, tt.file)
 			_, sum, err := Evaluate(context.Background(), ix, cases, 5)
 			if err != nil {
 				t.Fatal(err)
@@ -298,16 +290,7 @@ func TestRerankMatchesExhaustive(t *testing.T) {
 	exhaustive := buildDefault(t)
 	rerank := buildDefault(t)
 	rerank.exhaustive = 0
-	f, err := os.Open("testdata/dev.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cases, err := ReadCases(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
+	for _, c := range readCases(t, "testdata/dev.jsonl") {
 		a, err := exhaustive.Search(ctx, c.Question, 5)
 		if err != nil {
 			t.Fatal(err)
@@ -320,4 +303,18 @@ func TestRerankMatchesExhaustive(t *testing.T) {
 			t.Errorf("%s: exhaustive %v %v, re-ranked %v %v", c.ID, labels(a.Hits), a.Grounded, labels(b.Hits), b.Grounded)
 		}
 	}
+}
+
+func readCases(t *testing.T, path string) []Case {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cases, err := ReadCases(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cases
 }
