@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -206,33 +207,50 @@ func stripDecoration(s string) string {
 // isContent reports a line that can only be body: a sentence, a structural
 // heading or a long run of text.
 func isContent(line string) bool {
-	if _, ok := parseHeading(line); ok {
+	if _, ok := parseHeading(line, hctx{start: true}); ok {
 		return true
 	}
 	return endsSentence(line) || utf8.RuneCountInString(line) > 100
 }
 
+// zeroWidth drops zero-width characters, which scraped pages scatter.
+func zeroWidth(r rune) rune {
+	switch r {
+	case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+		return -1
+	}
+	return r
+}
+
 // normalizeLines splits text into trimmed lines with CRLF, BOM and
-// zero-width characters removed and blank runs collapsed to one "".
+// zero-width characters removed and blank runs collapsed to one "". Lines
+// of a fenced code block keep their indentation and blank lines.
 func normalizeLines(text string) []string {
 	text = strings.TrimPrefix(text, "\uFEFF")
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
 	raw := strings.Split(text, "\n")
 	out := make([]string, 0, len(raw))
+	fence, indent := "", ""
 	for _, l := range raw {
-		l = strings.Map(func(r rune) rune {
-			switch r {
-			case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
-				return -1
+		l = strings.Map(zeroWidth, l)
+		if fence != "" {
+			if closesFence(l, fence) {
+				fence, l = "", strings.TrimSpace(l)
+			} else {
+				l = strings.TrimRight(strings.TrimPrefix(l, indent), " \t")
 			}
-			return r
-		}, l)
-		l = strings.TrimSpace(l)
-		if l == "" && (len(out) == 0 || out[len(out)-1] == "") {
+			out = append(out, l)
 			continue
 		}
-		out = append(out, l)
+		trimmed := strings.TrimSpace(l)
+		if fence = fenceOpen(trimmed); fence != "" {
+			indent = l[:strings.Index(l, fence[:1])]
+		}
+		if trimmed == "" && (len(out) == 0 || out[len(out)-1] == "") {
+			continue
+		}
+		out = append(out, trimmed)
 	}
 	for len(out) > 0 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]
@@ -240,22 +258,188 @@ func normalizeLines(text string) []string {
 	return out
 }
 
-// Clean strips page boilerplate from text and returns the document title
-// (or "") and the body lines, with "" marking a blank line between blocks.
+// Clean strips page boilerplate from text that looks like a scraped web
+// page (see looksScraped) and returns the document title (or "") and the
+// body lines, with "" marking a blank line between blocks. Any other text
+// keeps every line: only its title block is split off.
 func Clean(text string) (title string, body []string) {
+	c := clean(text)
+	return c.title, c.body
+}
+
+// cleaned is the outcome of cleaning, with what was removed.
+type cleaned struct {
+	title   string
+	body    []string
+	dropped []string
+}
+
+func clean(text string) cleaned {
 	lines := normalizeLines(text)
+	kinds := classifyLines(lines)
+	if !looksScraped(lines, kinds) {
+		title, body := splitTitle(lines)
+		return cleaned{title: title, body: body}
+	}
+	return cleanPage(lines, kinds)
+}
+
+// classifyLines classifies every line outside code blocks.
+func classifyLines(lines []string) []junkKind {
 	kinds := make([]junkKind, len(lines))
+	fence := ""
 	for i, l := range lines {
-		if l != "" {
+		switch {
+		case fence != "":
+			if closesFence(l, fence) {
+				fence = ""
+			}
+		case fenceOpen(l) != "":
+			fence = fenceOpen(l)
+		case l != "":
 			kinds[i] = classify(l)
 		}
 	}
+	return kinds
+}
 
-	// Header: everything before the first content line. Junk goes; what is
-	// left are short, sentence-less title lines.
+// furniture reports page furniture that only a web page frame carries:
+// copyright lines, bullets and breadcrumb-like paths occur in authored
+// documents too, so they are no evidence of scraping.
+func furniture(k junkKind) bool {
+	return k != notJunk && k != junkCopyright && k != junkMenu
+}
+
+// looksScraped decides whether text is a scraped web page: at least two
+// lines of page furniture (spam titles, link farms, widgets, time stamps,
+// datelines, editor credits, "related" headings) in the header before the
+// first line of content or in the run of junk that closes the text.
+func looksScraped(lines []string, kinds []junkKind) bool {
+	n := 0
+	for i, l := range lines {
+		if l == "" {
+			continue
+		}
+		if kinds[i] == notJunk && isContent(l) {
+			break
+		}
+		if furniture(kinds[i]) {
+			n++
+		}
+	}
+	for i := len(lines) - 1; i >= 0 && n < 2; i-- {
+		if lines[i] == "" {
+			continue
+		}
+		if kinds[i] == notJunk {
+			break
+		}
+		if furniture(kinds[i]) {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// splitTitle separates a clean document's title from its body: a single
+// top-level Markdown heading opening the text, or a first block of up to
+// three short title-like lines. A version or date line right under the
+// title belongs to it ("Apache License, Version 2.0, January 2004"); other
+// lines of the block stay in the body.
+func splitTitle(lines []string) (string, []string) {
+	if t, n, ok := markdownTitleLines(lines); ok {
+		return t, trimBlank(lines[n:])
+	}
+	end := slices.Index(lines, "")
+	if end < 0 {
+		end = len(lines)
+	}
+	if end == 0 || end > 3 {
+		return "", lines
+	}
+	for _, l := range lines[:end] {
+		if isContent(l) || fenceOpen(l) != "" || itemMarker(l) != nil {
+			return "", lines
+		}
+	}
+	title, rest := lines[0], lines[1:end]
+	if len(rest) > 0 && isSubtitle(rest[0]) {
+		title, rest = title+", "+rest[0], rest[1:]
+	}
+	body := slices.Clone(rest)
+	if len(body) > 0 && end < len(lines) {
+		body = append(body, "")
+	}
+	return title, append(body, trimBlank(lines[min(end, len(lines)):])...)
+}
+
+// markdownTitleLines finds a title written as the document's only "# "
+// heading or only "===" underlined line, at its start; n is the number of
+// lines it takes.
+func markdownTitleLines(lines []string) (title string, n int, ok bool) {
+	if len(lines) == 0 {
+		return "", 0, false
+	}
+	if m := reMarkdown.FindStringSubmatch(lines[0]); m != nil && len(m[1]) == 1 && strings.TrimSpace(m[2]) != "" {
+		fence := ""
+		for _, l := range lines[1:] {
+			switch {
+			case fence != "":
+				if closesFence(l, fence) {
+					fence = ""
+				}
+			case fenceOpen(l) != "":
+				fence = fenceOpen(l)
+			case strings.HasPrefix(l, "# "):
+				return "", 0, false
+			}
+		}
+		return strings.TrimSpace(m[2]), 1, true
+	}
+	isRule := func(l string) bool { return len(l) >= 3 && strings.Trim(l, "=") == "" }
+	if len(lines) > 1 && isRule(lines[1]) && !slices.ContainsFunc(lines[2:], isRule) && !isContent(lines[0]) {
+		return lines[0], 2, true
+	}
+	return "", 0, false
+}
+
+// isSubtitle: a short line with a number and no address, such as
+// "Version 2.0, January 2004".
+func isSubtitle(l string) bool {
+	return utf8.RuneCountInString(l) <= 40 && strings.ContainsAny(l, "0123456789") && !strings.Contains(l, "://") && !strings.Contains(l, "@")
+}
+
+func trimBlank(ls []string) []string {
+	for len(ls) > 0 && ls[0] == "" {
+		ls = ls[1:]
+	}
+	return ls
+}
+
+// cleanPage strips the frame of a scraped page: the header before the body
+// start, the footer after its end and junk lines in between.
+func cleanPage(lines []string, kinds []junkKind) cleaned {
+	start, titles := pageHeader(lines, kinds)
+	title := pickTitle(titles)
+	var body []string
+	kept := make([]string, len(lines)) // the text each line kept, "" when dropped
+	if start < len(lines) {
+		if t, ok := soleMarkdownTitle(lines, start); ok && title == "" {
+			title = t
+			titles = append(titles, t)
+			start++
+		}
+		end := pageFooter(lines, kinds, start)
+		body = pageBody(lines, kinds, start, end, titles, kept)
+	}
+	return cleaned{title: title, body: body, dropped: droppedLines(lines, kept, title)}
+}
+
+// pageHeader finds the body start: everything before the first content
+// line is header. Junk goes; what is left are short, sentence-less title
+// lines.
+func pageHeader(lines []string, kinds []junkKind) (start int, titles []string) {
 	junkSeen := map[string]bool{}
-	var titles []string
-	start := len(lines)
 	for i, l := range lines {
 		if l == "" {
 			continue
@@ -268,34 +452,32 @@ func Clean(text string) (title string, body []string) {
 			continue // plain repeat of a menu entry
 		}
 		if isContent(l) {
-			start = i
-			break
+			return i, titles
 		}
 		titles = append(titles, l)
 	}
-	title = pickTitle(titles)
-	if start == len(lines) {
-		return title, nil
-	}
+	return len(lines), titles
+}
 
-	// A Markdown document's single top-level heading is its title.
-	if h, ok := parseHeading(lines[start]); ok && strings.HasPrefix(lines[start], "# ") && h.rank == 1 && title == "" {
-		only := true
-		for _, l := range lines[start+1:] {
-			if strings.HasPrefix(l, "# ") {
-				only = false
-				break
-			}
-		}
-		if only {
-			title = strings.TrimSpace(strings.TrimPrefix(lines[start], "#"))
-			titles = append(titles, title)
-			start++
+// soleMarkdownTitle: a Markdown document's single top-level heading is its title.
+func soleMarkdownTitle(lines []string, start int) (string, bool) {
+	if !strings.HasPrefix(lines[start], "# ") {
+		return "", false
+	}
+	if h, ok := parseHeading(lines[start], hctx{start: true}); !ok || h.rank != 1 {
+		return "", false
+	}
+	for _, l := range lines[start+1:] {
+		if strings.HasPrefix(l, "# ") {
+			return "", false
 		}
 	}
+	return strings.TrimSpace(strings.TrimPrefix(lines[start], "#")), true
+}
 
-	// Footer: an editor credit or a "related" heading ends the body; then
-	// trailing boilerplate is peeled off from the bottom.
+// pageFooter finds the body end: an editor credit or a "related" heading
+// ends the body; then trailing boilerplate is peeled off from the bottom.
+func pageFooter(lines []string, kinds []junkKind, start int) int {
 	end := len(lines)
 	for i := start; i < len(lines); i++ {
 		if k := kinds[i]; k == junkEditor || k == junkRelated {
@@ -317,11 +499,17 @@ func Clean(text string) (title string, body []string) {
 		}
 		end--
 	}
+	return end
+}
 
+// pageBody keeps the body lines between start and end but repeated titles
+// and SEO spam lines, recording in kept what each line kept.
+func pageBody(lines []string, kinds []junkKind, start, end int, titles []string, kept []string) []string {
 	titleKeys := map[string]bool{}
 	for _, t := range titles {
 		titleKeys[stripDecoration(t)] = true
 	}
+	var body []string
 	for i := start; i < end; i++ {
 		l := lines[i]
 		if l == "" {
@@ -330,7 +518,6 @@ func Clean(text string) (title string, body []string) {
 			}
 			continue
 		}
-		// Anywhere in the body: repeated titles and SEO spam lines.
 		if titleKeys[stripDecoration(l)] {
 			continue
 		}
@@ -341,11 +528,28 @@ func Clean(text string) (title string, body []string) {
 			l = stripDatelinePrefix(l)
 		}
 		body = append(body, l)
+		kept[i] = l
 	}
 	for len(body) > 0 && body[len(body)-1] == "" {
 		body = body[:len(body)-1]
 	}
-	return title, body
+	return body
+}
+
+// droppedLines lists what cleaning removed: every non-blank line that is
+// neither kept nor the title, and a dateline cut from the front of a line.
+func droppedLines(lines, kept []string, title string) []string {
+	var out []string
+	for i, l := range lines {
+		switch {
+		case l == "" || l == title || kept[i] == l:
+		case kept[i] == "":
+			out = append(out, l)
+		default:
+			out = append(out, strings.TrimSpace(strings.TrimSuffix(l, kept[i])))
+		}
+	}
+	return out
 }
 
 // pickTitle chooses the document title among the header's title lines. A

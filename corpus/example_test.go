@@ -72,3 +72,26 @@ func ExampleFindRef() {
 	// 4(11) true
 	// false
 }
+
+func ExampleLoadPaths() {
+	doc, err := corpus.LoadPaths("testdata/apache-2.0.txt", "testdata/security.md")
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range doc.Parts {
+		fmt.Printf("%s: %s\n", p.Prefix, p.Title)
+	}
+	ps, _ := doc.Resolve("apache: section 4(d)")
+	fmt.Println(ps[0].Label, ps[0].Doc, ps[0].Section)
+
+	_, err = doc.Resolve("1")
+	var ambiguous *corpus.UnknownRefError
+	if errors.As(err, &ambiguous) {
+		fmt.Println(ambiguous.Nearest)
+	}
+	// Output:
+	// apache: Apache License, Version 2.0, January 2004
+	// security: Security
+	// apache:4(d)¶1 apache 4. Redistribution. › (d)
+	// [apache:1 security:1]
+}

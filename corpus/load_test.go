@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -105,5 +106,115 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("Load(dir) = %v", err)
+	}
+}
+
+func TestParseFiles(t *testing.T) {
+	d, err := ParseFiles([]File{
+		{Name: "docs/Apache-2.0", Data: []byte(readFile(t, "testdata/apache-2.0.txt"))},
+		{Name: "docs/security.md", Data: []byte(readFile(t, "testdata/security.md"))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Parts) != 2 || d.Parts[0].Prefix != "apache" || d.Parts[1].Prefix != "security" {
+		t.Fatalf("parts %+v", d.Parts)
+	}
+	if ps, err := d.Resolve("apache:4(d)¶1"); err != nil || len(ps) != 1 {
+		t.Errorf("apache:4(d)¶1 = %v, %v", ps, err)
+	}
+	one, err := ParseFiles([]File{{Name: "a.txt", Data: []byte("Text.\n")}})
+	if err != nil || one.Parts != nil || one.Paragraphs[0].Label != "¶1" {
+		t.Errorf("one file: %+v, %v", one, err)
+	}
+
+	big := make([]byte, MaxBytes/2+1)
+	for i := range big {
+		big[i] = 'a'
+	}
+	bad := []struct {
+		name  string
+		files []File
+		err   error
+		names string
+	}{
+		{"none", nil, ErrNoFiles, ""},
+		{"one empty", []File{{"ok.txt", []byte("Text.\n")}, {"empty.txt", nil}}, ErrEmpty, "empty.txt"},
+		{"binary", []File{{"bin.txt", []byte("a\x00b")}}, ErrBinary, "bin.txt"},
+		{"together too large", []File{{"a.txt", big}, {"b.txt", big}}, ErrTooLarge, "b.txt"},
+	}
+	for _, tt := range bad {
+		d, err := ParseFiles(tt.files)
+		if d != nil || !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.names) {
+			t.Errorf("%s: ParseFiles = %v, %v; want %v naming %q", tt.name, d, err, tt.err, tt.names)
+		}
+	}
+}
+
+func TestLoadPaths(t *testing.T) {
+	dir := t.TempDir()
+	docs := filepath.Join(dir, "docs")
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(docs, "b-terms.md"), "# Terms\n\n## Use\n\nUse it well.\n")
+	write(filepath.Join(docs, "a-faq.txt"), "FAQ\n\n1. Why?\n\nBecause.\n")
+	write(filepath.Join(docs, "notes.pdf"), "not a document")
+	write(filepath.Join(docs, "sub", "deep.txt"), "Not loaded.\n")
+	extra := filepath.Join(dir, "extra.txt")
+	write(extra, "Extra words.\n")
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	d, err := LoadPaths(docs, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range d.Parts {
+		got = append(got, p.Prefix+"="+filepath.Base(p.Name)+"="+p.Title)
+	}
+	if want := []string{"faq=a-faq.txt=FAQ", "terms=b-terms.md=Terms", "extra=extra.txt=extra"}; !slices.Equal(got, want) {
+		t.Errorf("parts %q, want %q", got, want)
+	}
+	if ps, err := d.Resolve("faq:1"); err != nil || ps[0].Text != "Because." {
+		t.Errorf("faq:1 = %v, %v", ps, err)
+	}
+	if single, err := LoadPaths(extra); err != nil || single.Parts != nil || single.Name != extra {
+		t.Errorf("LoadPaths(one file) = %+v, %v", single, err)
+	}
+
+	huge := filepath.Join(dir, "huge.txt")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxBytes - 10); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	bad := []struct {
+		paths []string
+		err   error
+		names string
+	}{
+		{nil, ErrNoFiles, ""},
+		{[]string{empty}, ErrNoFiles, empty},
+		{[]string{filepath.Join(dir, "missing")}, os.ErrNotExist, "missing"},
+		{[]string{docs, huge}, ErrTooLarge, huge},
+	}
+	for _, tt := range bad {
+		d, err := LoadPaths(tt.paths...)
+		if d != nil || !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.names) {
+			t.Errorf("LoadPaths(%q) = %v, %v; want %v naming %q", tt.paths, d, err, tt.err, tt.names)
+		}
 	}
 }

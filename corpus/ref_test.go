@@ -40,6 +40,22 @@ func TestParseRef(t *testing.T) {
 		{"一(一)(二)¶3", Ref{Path: []int{1, 1, 2}, Para: 3}},
 		{"¶5", Ref{Para: 5}},
 		{" 三(四)¶2 ", Ref{Path: []int{3, 4}, Para: 2}},
+		{"4(d)¶1", Ref{Path: []int{4, 4}, Para: 1, letters: 1 << 1}},
+		{"4(D)", Ref{Path: []int{4, 4}, letters: 1 << 1}},
+		{"clause 4(d)", Ref{Path: []int{4, 4}, letters: 1 << 1}},
+		{"2.1(b)", Ref{Path: []int{2, 1, 2}, letters: 1 << 2}},
+		{"§ 2.1(b) ¶1", Ref{Path: []int{2, 1, 2}, Para: 1, letters: 1 << 2}},
+		{"1.1¶1", Ref{Path: []int{1, 1}, Para: 1}},
+		{"Article IV", Ref{Path: []int{4}, Article: true}},
+		{"Art. 12", Ref{Path: []int{12}, Article: true}},
+		{"ARTICLE 12 ¶2", Ref{Path: []int{12}, Para: 2, Article: true}},
+		{"II¶3", Ref{Path: []int{2}, Para: 3}},
+		{"section 0", Ref{Path: []int{0}}},
+		{"第十二条", Ref{Path: []int{12}, Article: true}},
+		{"第十二條第二款", Ref{Path: []int{12}, Para: 2, Article: true}},
+		{"apache:4(d)¶1", Ref{Path: []int{4, 4}, Para: 1, Doc: "apache", letters: 1 << 1}},
+		{"Apache: section 4", Ref{Path: []int{4}, Doc: "apache"}},
+		{"gpl-3：第三部分", Ref{Path: []int{3}, Doc: "gpl-3"}},
 	}
 	for _, tt := range tests {
 		got, err := ParseRef(tt.in)
@@ -47,7 +63,7 @@ func TestParseRef(t *testing.T) {
 			t.Errorf("ParseRef(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "abc", "(四)", "三(四", "2021年", "3 7", "0", "3.0", "¶0", "三(四)¶0", "二〇二一", "section", "第部分"} {
+	for _, bad := range []string{"", "abc", "(四)", "三(四", "2021年", "3 7", "0", "3.0", "¶0", "三(四)¶0", "二〇二一", "section", "第部分", "(d)", "4(dd)", "section 0.1", "apache:", "http://example.com", "第十二", "iv"} {
 		if r, err := ParseRef(bad); !errors.Is(err, ErrBadRef) {
 			t.Errorf("ParseRef(%q) = %+v, %v; want ErrBadRef", bad, r, err)
 		}
@@ -74,6 +90,16 @@ func TestFindRef(t *testing.T) {
 		{"第三部分讲了哪些安全问题", Ref{Path: []int{3}}},
 		{"show part 3", Ref{Path: []int{3}}},
 		{"第３部分第４节", Ref{Path: []int{3, 4}}},
+		{"What does section 4 say?", Ref{Path: []int{4}}},
+		{"Explain clause 4(d) of the licence", Ref{Path: []int{4, 4}, letters: 1 << 1}},
+		{"What is in Article 12?", Ref{Path: []int{12}, Article: true}},
+		{"summarise section 1.1", Ref{Path: []int{1, 1}}},
+		{"what does 4(d) require", Ref{Path: []int{4, 4}, letters: 1 << 1}},
+		{"What does Article IV say?", Ref{Path: []int{4}, Article: true}},
+		{"第十二条规定了什么", Ref{Path: []int{12}, Article: true}},
+		{"第十二條第二款", Ref{Path: []int{12}, Para: 2, Article: true}},
+		{"compare apache:4(d) with gpl", Ref{Path: []int{4, 4}, Doc: "apache", letters: 1 << 1}},
+		{"Note: section 4 covers it", Ref{Path: []int{4}}},
 	}
 	for _, tt := range hits {
 		got, ok := FindRef(tt.q)
@@ -86,6 +112,9 @@ func TestFindRef(t *testing.T) {
 		"上合组织成立20周年之际发表了什么宣言?", "第2396號決議是什麼?", "增长了3.5%", "GDP grew 1.5 percent",
 		"version 2.0.1", "the 2021.9.17 summit", "上合组织有8个成员国", "What happened in 2001?",
 		"二〇二一年的峰会", "第一次会议", "(四)禁毒合作", "member states (8) agreed",
+		"is there a 30 day notice?", "Apache License version 2.0", "what changed in version 2.1?", "50% ownership",
+		"what happened in 2004?", "top 10 rules", "Is v1.2 supported?", "release 3.4 notes", "f(x) = 2x",
+		"the part of the licence about patents", "I think so",
 	}
 	for _, q := range misses {
 		if got, ok := FindRef(q); ok {
@@ -237,5 +266,124 @@ func TestChineseNumerals(t *testing.T) {
 		if got, ok := parseChinese(s); !ok || got != want {
 			t.Errorf("parseChinese(%q) = %d, %v", s, got, ok)
 		}
+	}
+}
+
+// A document in English whose preamble and sections answer to the aliases.
+const englishDoc = "Policy\n\nFirst intro.\n\nSecond intro.\n\n1. Scope.\n\nScope text.\n\n2. Rules.\n\n" +
+	"2.1. Members\n\nMembers text.\n\n3. Empty.\n\n4. Duties. You must act:\n\n(a) Be kind.\n\n(b) Be fair.\n\nClosing words.\n"
+
+func TestResolveEnglish(t *testing.T) {
+	d, err := Parse("policy.txt", []byte(englishDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ref   string
+		first string
+		n     int
+	}{
+		{"¶2", "¶2", 1},
+		{"preamble 2", "¶2", 1},
+		{"序言¶2", "¶2", 1},
+		{"Preamble", "¶1", 2},
+		{"section 1", "1¶1", 1},
+		{"2", "2.1¶1", 1},
+		{"2.1", "2.1¶1", 1},
+		{"§2.1", "2.1¶1", 1},
+		{"4", "4¶1", 4},
+		{"4(b)", "4(b)¶1", 1},
+		{"4(B)¶1", "4(b)¶1", 1},
+		{"clause 4(a)", "4(a)¶1", 1},
+		{"4¶2", "4¶2", 1},
+		{"4.1", "4(a)¶1", 1},
+	}
+	for _, tt := range tests {
+		ps, err := d.Resolve(tt.ref)
+		if err != nil || len(ps) != tt.n || ps[0].Label != tt.first {
+			t.Errorf("Resolve(%q) = %d paragraphs from %v, %v; want %d from %s", tt.ref, len(ps), labelsOf(ps), err, tt.n, tt.first)
+		}
+	}
+	if p, _ := d.Paragraph("¶1"); p.Key != "" || p.Section != "" {
+		t.Errorf("English preamble paragraph = %+v, want an empty key and section", p)
+	}
+}
+
+func labelsOf(ps []Paragraph) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Label)
+	}
+	return out
+}
+
+// A section without text resolves to its subsections or reports that it
+// has none; Resolve never returns an empty slice without an error.
+func TestEmptySection(t *testing.T) {
+	tests := []struct {
+		name, text, ref string
+		first           string // "" means ErrEmptySection
+	}{
+		{"all text under subsections", "# T\n\n## A\n\n### A1\n\nText.\n", "1", "1(1)¶1"},
+		{"heading only", "# T\n\nIntro para.\n\n## A\n\nSome text here.\n\n## B\n", "2", ""},
+		{"empty numbered section", englishDoc, "3", ""},
+		{"empty section by key", englishDoc, "3", ""},
+		{"copyright line kept", "# T\n\nIntro para.\n\n## A\n\nSome text here.\n\n## B\n\nCopyright 2023 Jane Doe.\n", "2", "2¶1"},
+	}
+	for _, tt := range tests {
+		d, err := Parse(tt.name, []byte(tt.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := d.Resolve(tt.ref)
+		if tt.first == "" {
+			if !errors.Is(err, ErrEmptySection) || len(ps) != 0 || !strings.Contains(err.Error(), tt.ref) {
+				t.Errorf("%s: Resolve(%q) = %v, %v; want an ErrEmptySection naming the reference", tt.name, tt.ref, labelsOf(ps), err)
+			}
+			if _, _, err := d.ResolveRef(Ref{Path: []int{3}}); tt.ref == "3" && !errors.Is(err, ErrEmptySection) {
+				t.Errorf("%s: ResolveRef(3) = %v", tt.name, err)
+			}
+			continue
+		}
+		if err != nil || len(ps) == 0 || ps[0].Label != tt.first {
+			t.Errorf("%s: Resolve(%q) = %v, %v; want from %s", tt.name, tt.ref, labelsOf(ps), err, tt.first)
+		}
+	}
+}
+
+// Articles are numbered through a whole law, so 第十二条 and Article 12
+// find the article inside its chapter; a document without articles reads
+// the number as a part, as before.
+func TestResolveArticles(t *testing.T) {
+	law := "第一章 总则\n第一条 为了规范管理，制定本办法。\n第二条 本办法适用于全市。\n第二章 附则\n第三条 本办法由市政府解释。\n本办法自公布之日起施行。\n"
+	d, err := Parse("law.txt", []byte(law))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{"第三条": "二(三)¶1", "第三條第二款": "二(三)¶2", "article 3": "二(三)¶1", "第二章": "二(三)¶1", "3": "二(三)¶1"} {
+		ps, err := d.Resolve(ref)
+		if err != nil || ps[0].Label != want {
+			t.Errorf("Resolve(%q) = %v, %v; want %s", ref, labelsOf(ps), err, want)
+		}
+	}
+	if r, ok := FindRef("第三条讲了什么?"); !ok {
+		t.Error("FindRef missed 第三条")
+	} else if ps, title, err := d.ResolveRef(r); err != nil || ps[0].Label != "二(三)¶1" || title != "第二章 附则 › 第三条" {
+		t.Errorf("ResolveRef(%v) = %v, %q, %v", r, labelsOf(ps), title, err)
+	}
+	// The declaration has parts, not articles: a question about another
+	// treaty's article must not land in its part 二.
+	r, ok := FindRef("《联合国宪章》第二条规定了什么?")
+	if !ok || !r.Article {
+		t.Fatalf("FindRef = %+v, %v", r, ok)
+	}
+	for _, ref := range []string{"article 2", "第二条"} {
+		var ue *UnknownRefError
+		if ps, err := Default().Resolve(ref); !errors.As(err, &ue) {
+			t.Errorf("declaration: Resolve(%q) = %v, %v; want unknown", ref, labelsOf(ps), err)
+		}
+	}
+	if ps, _, err := Default().ResolveRef(r); err == nil {
+		t.Errorf("declaration: ResolveRef(%+v) = %v", r, labelsOf(ps))
 	}
 }

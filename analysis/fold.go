@@ -1,7 +1,4 @@
-// Package embeddings turns text into L2-normalised vectors. It holds the text
-// folding shared by every scorer (script, width, case), the in-process default
-// embedder and the OpenAI-compatible one with its persistent cache.
-package embeddings
+package analysis
 
 import (
 	"strings"

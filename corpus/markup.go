@@ -1,0 +1,102 @@
+package corpus
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Plain-text and Markdown markup that is not text: code fences, setext
+// underlines, rules and ASCII boxes. It is resolved before paragraphs are
+// assembled so that no rule below has to know about it.
+
+// mline is one body line with its markup resolved.
+type mline struct {
+	text string
+	// blank separates blocks (a blank line, a rule, a box border).
+	blank bool
+	// code is a whole fenced code block, fences included, lines joined with
+	// "\n": it is one paragraph and never holds headings.
+	code bool
+	// setext is 1 or 2 when the line was underlined with = or -.
+	setext int
+}
+
+var (
+	reFence     = regexp.MustCompile("^(`{3,}|~{3,})")
+	reUnderline = regexp.MustCompile(`^(?:=+|-+)$`)
+	// A thematic break or decoration line: three or more of one mark.
+	reRule      = regexp.MustCompile(`^([-*_=~+#])(?:\s*[-*_=~+#])*$`)
+	reBoxBorder = regexp.MustCompile(`^\*{10,}$`)
+	reBoxLine   = regexp.MustCompile(`^\*(.*)\*$`)
+)
+
+// fenceOpen returns the fence that opens a code block on line l, or "".
+func fenceOpen(l string) string {
+	return reFence.FindString(strings.TrimSpace(l))
+}
+
+// closesFence reports whether l closes a block opened with fence.
+func closesFence(l, fence string) bool {
+	l = strings.TrimSpace(l)
+	return len(l) >= len(fence) && strings.Trim(l, fence[:1]) == ""
+}
+
+// markup resolves the markup of cleaned body lines.
+func markup(lines []string) []mline {
+	out := make([]mline, 0, len(lines))
+	inBox := false
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if f := fenceOpen(l); f != "" {
+			j := i + 1
+			for j < len(lines) && !closesFence(lines[j], f) {
+				j++
+			}
+			end := min(j+1, len(lines))
+			out = append(out, mline{code: true, text: strings.TrimRight(strings.Join(lines[i:end], "\n"), "\n ")})
+			i = end - 1
+			continue
+		}
+		if reBoxBorder.MatchString(l) {
+			inBox = !inBox
+			out = append(out, mline{blank: true})
+			continue
+		}
+		if m := reBoxLine.FindStringSubmatch(l); inBox && m != nil {
+			l = strings.TrimSpace(m[1])
+		}
+		out = appendLine(out, l)
+	}
+	return out
+}
+
+// appendLine adds one text line, turning an underline into a setext heading
+// of the line above and a rule into a block break.
+func appendLine(out []mline, l string) []mline {
+	if l == "" {
+		return append(out, mline{blank: true})
+	}
+	n := len(out)
+	if reUnderline.MatchString(l) && len(l) >= 3 && n > 0 && underlinable(out) {
+		out[n-1].setext = 1
+		if l[0] == '-' {
+			out[n-1].setext = 2
+		}
+		return out
+	}
+	if len(l) >= 3 && reRule.MatchString(l) {
+		return append(out, mline{blank: true})
+	}
+	return append(out, mline{text: l})
+}
+
+// underlinable: only a one-line block that is not a list item can be a
+// setext heading; under a longer paragraph a line of dashes is a rule.
+func underlinable(out []mline) bool {
+	n := len(out)
+	last := out[n-1]
+	if last.blank || last.code || last.setext > 0 || itemMarker(last.text) != nil {
+		return false
+	}
+	return n == 1 || out[n-2].blank || out[n-2].setext > 0 || out[n-2].code
+}
