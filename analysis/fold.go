@@ -62,13 +62,45 @@ func foldHan(r rune) string {
 	return out
 }
 
-// Traditional reports whether s holds Chinese characters that Fold changes
-// to another form: text written in Traditional script.
-func Traditional(s string) bool {
+// IsTraditional reports whether s holds Chinese characters that Fold
+// changes to another form: text written in Traditional script.
+func IsTraditional(s string) bool {
 	for _, r := range s {
 		if unicode.Is(unicode.Han, r) && foldHan(r) != string(r) {
 			return true
 		}
 	}
 	return false
+}
+
+var (
+	s2tOnce sync.Once
+	s2t     *opencc.OpenCC
+)
+
+// Script writes the Chinese characters of s in the script of l: Simplified
+// for Simplified, Traditional for Traditional; other text, and s for any
+// other language, is left as it is. A reply quotes a document's title in
+// the asker's script.
+func Script(s string, l Language) string {
+	switch l {
+	case Simplified:
+		var sb strings.Builder
+		for _, r := range s {
+			if IsHan(r) {
+				sb.WriteString(foldHan(r))
+			} else {
+				sb.WriteRune(r)
+			}
+		}
+		return sb.String()
+	case Traditional:
+		s2tOnce.Do(func() { s2t, _ = opencc.New("s2t") })
+		if s2t != nil && HasHan(s) && !IsTraditional(s) {
+			if out, err := s2t.Convert(s); err == nil {
+				return out
+			}
+		}
+	}
+	return s
 }

@@ -1,67 +1,132 @@
-package embeddings
+package analysis
 
 import (
 	"unicode"
 	"unicode/utf8"
 )
 
-// Terms splits folded text into the terms every scorer shares: for runs of
-// Chinese characters, each character and each pair of neighbouring characters
-// (the way Lucene's CJK analyzer indexes text without a dictionary); for other
-// scripts, whole words of letters and digits. Punctuation separates runs.
+// Terms splits folded text into the terms every scorer shares:
+//   - a run of Chinese characters gives each character and each pair of
+//     neighbouring characters (Lucene's CJK bigrams, no dictionary needed);
+//   - a word of an alphabetic script gives its Snowball stem, unless it is a
+//     stop word of the text's language ("the", "de", "и");
+//   - a number, or a word mixing letters and digits ("covid19"), is kept as
+//     it is written.
+//
+// Punctuation separates runs. The stemmer's language is chosen once for the
+// whole text (see StemmerFor), so a paragraph and a question are each
+// analysed in their own language.
 //
 // Fold the text first: Terms does not change script, width or case.
 func Terms(folded string) []string {
-	terms := make([]string, 0, utf8.RuneCountInString(folded)*2)
-	var prev rune // previous Han rune of the current run, 0 outside a run
-	word := -1    // start of the current non-Han word, -1 outside a word
-	flush := func(end int) {
-		if word >= 0 {
-			terms = append(terms, folded[word:end])
-			word = -1
+	terms := make([]string, 0, utf8.RuneCountInString(folded))
+	var st Stemmer
+	for tok := range Tokens(folded) {
+		switch tok.Kind {
+		case HanRun:
+			var prev rune
+			for _, r := range tok.Text {
+				terms = append(terms, string(r))
+				if prev != 0 {
+					terms = append(terms, string([]rune{prev, r}))
+				}
+				prev = r
+			}
+		case Word:
+			if st == nil {
+				st = StemmerFor(folded)
+			}
+			if t, ok := st.Term(tok.Text); ok {
+				terms = append(terms, t)
+			}
+		case Number:
+			terms = append(terms, tok.Text)
 		}
 	}
-	for i, r := range folded {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			flush(i)
-			terms = append(terms, string(r))
-			if prev != 0 {
-				terms = append(terms, string([]rune{prev, r}))
-			}
-			prev = r
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			prev = 0
-			if word < 0 {
-				word = i
-			}
-		default:
-			prev = 0
-			flush(i)
-		}
-	}
-	flush(len(folded))
 	return terms
 }
 
 // IsBigram reports whether a term from Terms is a pair of Chinese characters.
 func IsBigram(term string) bool {
 	r, n := utf8.DecodeRuneInString(term)
-	return n > 0 && unicode.Is(unicode.Han, r) && utf8.RuneCountInString(term) == 2
+	return n > 0 && IsHan(r) && utf8.RuneCountInString(term) == 2
 }
 
-// MostlyLatin reports whether s is written mainly in a Latin script: more
-// than twice as many Latin letters as Chinese characters. Such a question
-// needs translating before it can match the Chinese text.
-func MostlyLatin(s string) bool {
-	var latin, han int
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.Is(unicode.Latin, r):
-			latin++
+// IsHan reports whether r is a Chinese character (Han script).
+func IsHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// Kind says what a token is.
+type Kind int
+
+// The kinds of Token.
+const (
+	HanRun Kind = iota // a run of Chinese characters
+	Word               // a word of an alphabetic script, possibly with digits
+	Number             // digits only
+)
+
+// Token is a run of text of one kind: a Chinese run, a word or a number.
+type Token struct {
+	Text string
+	Kind Kind
+	// Start is the byte offset of Text in the tokenised string.
+	Start int
+}
+
+// Tokens yields the tokens of s in order. Letters and digits glued together
+// form one word; an apostrophe or hyphen inside a word joins it ("don't",
+// "non-proliferation" stay one word; the stemmer sees them whole).
+func Tokens(s string) func(yield func(Token) bool) {
+	return func(yield func(Token) bool) {
+		start, kind := -1, Kind(-1)
+		digitsOnly := true
+		emit := func(end int) bool {
+			if start < 0 {
+				return true
+			}
+			t := Token{Text: s[start:end], Kind: kind, Start: start}
+			if kind == Word && digitsOnly {
+				t.Kind = Number
+			}
+			start, kind, digitsOnly = -1, -1, true
+			return yield(t)
 		}
+		for i, r := range s {
+			var k Kind
+			switch {
+			case IsHan(r):
+				k = HanRun
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				k = Word
+			case unicode.Is(unicode.Mn, r) && kind == Word:
+				// A combining mark belongs to the letter before it; alone
+				// (an emoji's variation selector) it is no word.
+				continue
+			case (r == '\'' || r == '’' || r == '-') && kind == Word && joins(s, i+utf8.RuneLen(r)):
+				continue
+			default:
+				if !emit(i) {
+					return
+				}
+				continue
+			}
+			if k != kind {
+				if !emit(i) {
+					return
+				}
+				start, kind = i, k
+			}
+			if k == Word && !unicode.IsDigit(r) {
+				digitsOnly = false
+			}
+		}
+		emit(len(s))
 	}
-	return latin > 2*han
+}
+
+// joins reports whether the rune at byte offset i of s continues a word, so
+// that the apostrophe or hyphen before it is inside the word.
+func joins(s string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }

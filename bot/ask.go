@@ -3,14 +3,13 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/embeddings"
+	"github.com/citebot/citebot/llm"
 	"github.com/citebot/citebot/retrieval"
 )
 
@@ -22,7 +21,7 @@ var ErrRateLimited = errors.New("rate limited")
 // buries the answer.
 const extractiveRelative = 0.6
 
-// maxExtractive bounds the passages an extractive answer quotes.
+// maxExtractive bounds the passages an extractive or uncertain reply quotes.
 const maxExtractive = 3
 
 // followUp matches the pronouns and demonstratives by which a question points
@@ -34,112 +33,93 @@ const maxFollowUp = 20
 
 func (b *Bot) ask(ctx context.Context, req Request, progress func(Reply)) Reply {
 	q := strings.TrimSpace(req.Text)
-	if err := b.validQuestion(req.Text); err != nil {
-		return failure(q, err, capitalize(err.Error())+".")
+	doc := b.cfg.Searcher.Document()
+	lang := b.language(req)
+	if m, args := b.invalid(req.Text); m != nil {
+		return failure(q, errors.New(Say(English, *m, args...)), Say(lang, *m, args...))
 	}
 	if wait, ok := b.limits.allow(req.UserID); !ok {
-		return failure(q, ErrRateLimited, fmt.Sprintf("You are asking too fast: the limit is %d questions a minute. Try again in %d s.", b.cfg.RatePerMinute, int(wait.Seconds())+1))
+		return failure(q, ErrRateLimited, Say(lang, MsgRateLimited, b.cfg.RatePerMinute, int(wait.Seconds())+1))
 	}
-	lang := languageOf(q)
-	query := b.rewrite(ctx, req.Conversation, q)
+	prev := b.history.get(req.Conversation)
+	b.history.add(req.Conversation, q)
+	t := turn{q: q, prev: prev, lang: lang, doc: doc, title: b.title(doc)}
+	if b.cfg.Writer == nil {
+		return b.offline(ctx, t)
+	}
+	return b.withModel(ctx, t, progress)
+}
+
+// turn is one question being answered.
+type turn struct {
+	q     string
+	prev  []string // the conversation's earlier questions, oldest first
+	lang  Lang
+	doc   *corpus.Document
+	title string // the document's title as replies give it
+}
+
+// offline answers without a model: the search's own judgement decides
+// between an answer, the closest passages, and "not addressed".
+func (b *Bot) offline(ctx context.Context, t turn) Reply {
+	query := t.q
+	// A short question that points back ("那它设在哪里?") is searched
+	// together with the question it follows.
+	if len(t.prev) > 0 && followUp.MatchString(t.q) && utf8.RuneCountInString(t.q) <= maxFollowUp {
+		query = t.prev[len(t.prev)-1] + " " + t.q
+	}
 	res, err := b.cfg.Searcher.Search(ctx, query, b.cfg.K)
 	if err != nil {
 		b.log.Error("search failed", "err", err)
-		return failure(q, err, "Search failed; please try again.")
+		return failure(t.q, err, Say(t.lang, MsgSearchFailed))
 	}
-	b.history.add(req.Conversation, q)
-	if res.Section != "" {
-		ps := paragraphs(res.Hits)
-		lead := messages[lang].section(res.Section, len(ps))
-		return Reply{Question: q, Grounded: true, Mode: "section", Citations: citations(ps, res.Hits),
-			Lead: lead, Answer: lead + "\n\n" + quote(ps)}
-	}
-	if !res.Grounded || len(res.Hits) == 0 {
-		return notAddressed(q, lang, "extractive", "")
-	}
-	if b.cfg.Writer == nil {
-		return extractive(q, lang, res.Hits, "")
-	}
-	return b.write(ctx, q, lang, res.Hits, progress)
+	b.log.Debug("searched", "outcome", res.Outcome, "evidence", res.Evidence)
+	return b.judged(t, res, "")
 }
 
-// rewrite makes the search query: with a rewriter, follow-ups become
-// standalone and foreign questions gain Chinese terms; on any failure the
-// question is searched as asked.
-func (b *Bot) rewrite(ctx context.Context, conversation, q string) string {
-	prev := b.history.get(conversation)
-	if b.cfg.Rewriter == nil {
-		// Without a model, a short question that points back ("那它设在
-		//哪里?") is searched together with the question it follows.
-		if len(prev) > 0 && followUp.MatchString(q) && utf8.RuneCountInString(q) <= maxFollowUp {
-			return prev[len(prev)-1] + " " + q
-		}
-		return q
-	}
-	if len(prev) == 0 && languageOf(q) != langEN {
-		return q
-	}
-	if _, ok := corpus.FindRef(q); ok {
-		// A question that names a section is answered by label; a rewrite
-		// could only lose the reference.
-		return q
-	}
-	out, err := b.cfg.Rewriter.Rewrite(ctx, prev, q)
-	if err != nil || strings.TrimSpace(out) == "" {
-		b.log.Warn("question rewrite failed; searching the question as asked", "err", err)
-		return q
-	}
-	return out
-}
-
-// write asks the model for an answer and checks every citation in it; the
-// extractive answer stands in whenever the model fails or cites nothing valid.
-func (b *Bot) write(ctx context.Context, q string, lang language, hits []retrieval.Hit, progress func(Reply)) Reply {
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.AnswerTimeout)
-	defer cancel()
-	ps := paragraphs(hits)
-	var sofar strings.Builder
-	onDelta := func(s string) {
-		sofar.WriteString(s)
-		if progress != nil {
-			progress(Reply{Question: q, Grounded: true, Mode: "llm", Model: b.cfg.Writer.Model(), Answer: sofar.String()})
-		}
-	}
-	text, grounded, err := b.cfg.Writer.Answer(ctx, q, ps, onDelta)
-	if err != nil {
-		b.log.Warn("model answer failed; answering with the passages", "err", err)
-		return extractive(q, lang, hits, messages[lang].modelDown)
-	}
-	if !grounded {
-		return notAddressed(q, lang, "llm", b.cfg.Writer.Model())
-	}
-	checked := CheckAnswer(text, ps, embeddings.Fold)
-	if len(checked.Labels) == 0 {
-		b.log.Warn("model answer had no valid citation; answering with the passages", "removed", checked.Removed)
-		r := extractive(q, lang, hits, messages[lang].unchecked)
-		r.Removed = checked.Removed
+// judged replies with what a search found, as its judgement says.
+func (b *Bot) judged(t turn, res retrieval.Result, notice string) Reply {
+	switch {
+	case res.Section != "":
+		return sectionReply(t, res)
+	case res.Outcome == retrieval.NotAddressed || len(res.Hits) == 0:
+		return notAddressed(t, ModeExtractive, "")
+	case res.Outcome == retrieval.Uncertain:
+		r := uncertain(t, res.Hits)
+		r.Notice = notice
 		return r
 	}
-	byLabel := make(map[string]retrieval.Hit, len(hits))
-	for _, h := range hits {
-		byLabel[h.Paragraph.Label] = h
-	}
-	r := Reply{Question: q, Grounded: true, Mode: "llm", Model: b.cfg.Writer.Model(), Answer: checked.Text, Removed: checked.Removed}
-	for _, l := range checked.Labels {
-		h := byLabel[l]
-		r.Citations = append(r.Citations, Citation{Label: l, Section: h.Paragraph.Section, Text: h.Paragraph.Text, Score: h.Score})
-	}
+	r := extractive(t, res.Hits)
+	r.Notice = notice
+	return r
+}
+
+func sectionReply(t turn, res retrieval.Result) Reply {
+	ps := paragraphs(res.Hits)
+	lead := Say(t.lang, MsgSection, analysis.Script(res.Section, t.lang), len(ps))
+	r := Reply{Question: t.q, Grounded: true, Outcome: Answered, Mode: ModeSection,
+		Citations: citations(t.doc, ps, res.Hits), Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: t.lang}
 	return r
 }
 
 // notAddressed tells the asker plainly that the document does not answer;
 // it cites nothing (an empty list, not a missing one, for JSON readers).
-func notAddressed(q string, lang language, mode, model string) Reply {
-	return Reply{Question: q, Grounded: false, Mode: mode, Model: model, Answer: messages[lang].notFound, Citations: []Citation{}}
+func notAddressed(t turn, mode Mode, model string) Reply {
+	return Reply{Question: t.q, Grounded: false, Outcome: NotAddressed, Mode: mode, Model: model,
+		Answer: Say(t.lang, MsgNotAddressed, title(t.title, t.lang)), Citations: []Citation{}, Lang: t.lang}
+}
+
+// uncertain shows the closest passages, saying that they may not answer.
+func uncertain(t turn, hits []retrieval.Hit) Reply {
+	keep := hits[:min(maxExtractive, len(hits))]
+	ps := paragraphs(keep)
+	lead := Say(t.lang, MsgUncertain, title(t.title, t.lang))
+	return Reply{Question: t.q, Grounded: true, Uncertain: true, Outcome: Uncertain, Mode: ModeExtractive,
+		Citations: citations(t.doc, ps, keep), Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: t.lang}
 }
 
 // extractive answers with the best passages themselves.
-func extractive(q string, lang language, hits []retrieval.Hit, notice string) Reply {
+func extractive(t turn, hits []retrieval.Hit) Reply {
 	keep := []retrieval.Hit{hits[0]}
 	for _, h := range hits[1:] {
 		if len(keep) == maxExtractive || h.Score < extractiveRelative*hits[0].Score {
@@ -152,9 +132,13 @@ func extractive(q string, lang language, hits []retrieval.Hit, notice string) Re
 	for i, p := range ps {
 		labels[i] = p.Label
 	}
-	lead := messages[lang].lead(labels)
-	return Reply{Question: q, Grounded: true, Mode: "extractive", Notice: notice, Citations: citations(ps, keep),
-		Lead: lead, Answer: lead + "\n\n" + quote(ps)}
+	m := MsgLead
+	if docLanguage(t.doc).Chinese() != t.lang.Chinese() {
+		m = MsgLeadOriginal
+	}
+	lead := Say(t.lang, m, title(t.title, t.lang), list(t.lang, labels))
+	return Reply{Question: t.q, Grounded: true, Outcome: Answered, Mode: ModeExtractive,
+		Citations: citations(t.doc, ps, keep), Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: t.lang}
 }
 
 func paragraphs(hits []retrieval.Hit) []corpus.Paragraph {
@@ -165,15 +149,31 @@ func paragraphs(hits []retrieval.Hit) []corpus.Paragraph {
 	return ps
 }
 
-func citations(ps []corpus.Paragraph, hits []retrieval.Hit) []Citation {
+// citations lists the passages an answer cites, naming the document each
+// comes from when the corpus holds several.
+func citations(doc *corpus.Document, ps []corpus.Paragraph, hits []retrieval.Hit) []Citation {
 	out := make([]Citation, len(ps))
 	for i, p := range ps {
-		out[i] = Citation{Label: p.Label, Section: p.Section, Text: p.Text}
+		out[i] = Citation{Label: p.Label, Section: p.Section, Text: p.Text, Document: partTitle(doc, p)}
 		if i < len(hits) {
 			out[i].Score = hits[i].Score
 		}
 	}
 	return out
+}
+
+// partTitle is the title of the document a paragraph of a merged corpus
+// comes from, "" in a single document.
+func partTitle(doc *corpus.Document, p corpus.Paragraph) string {
+	if p.Doc == "" {
+		return ""
+	}
+	for _, part := range doc.Parts {
+		if part.Prefix == p.Doc {
+			return part.Title
+		}
+	}
+	return p.Doc
 }
 
 // quote renders passages as cited quotations, one block each.
@@ -183,23 +183,44 @@ func quote(ps []corpus.Paragraph) string {
 		if i > 0 {
 			sb.WriteString("\n\n")
 		}
-		fmt.Fprintf(&sb, "[%s] %s\n> %s", p.Label, p.Section, p.Text)
+		sb.WriteString("[" + p.Label + "] " + p.Section + "\n> " + strings.ReplaceAll(p.Text, "\n", "\n> "))
 	}
 	return sb.String()
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
+// withModel answers with the model, which decides whether the document
+// answers: nothing offline refuses a question before it has read it. When
+// the whole document fits the context budget the model reads all of it;
+// otherwise it rewrites the question into the document's words and reads
+// the passages the fused searches of its queries find.
+func (b *Bot) withModel(ctx context.Context, t turn, progress func(Reply)) Reply {
+	// The question as asked orders the citations and stands in for the
+	// model when it fails; a section named by label needs no model.
+	res, err := b.cfg.Searcher.Search(ctx, t.q, b.cfg.K)
+	if err != nil {
+		b.log.Error("search failed", "err", err)
+		return failure(t.q, err, Say(t.lang, MsgSearchFailed))
 	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
-}
-
-// Search runs the bot's retrieval path for a standalone question: the
-// rewrite (when a model is configured) and the search, without composing an
-// answer. `citebot eval` measures this path.
-func (b *Bot) Search(ctx context.Context, question string, k int) (retrieval.Result, error) {
-	return b.cfg.Searcher.Search(ctx, b.rewrite(ctx, "", question), k)
+	if res.Section != "" {
+		return sectionReply(t, res)
+	}
+	// Offline signals are passed along to the logs, never decide.
+	b.log.Debug("offline judgement", "outcome", res.Outcome, "evidence", res.Evidence)
+	ask := llm.Request{Question: t.q, Previous: t.prev, Title: t.title}
+	if b.wholeFits(t.doc) {
+		ask.Passages, ask.Whole = t.doc.Paragraphs, true
+		r, err := b.write(ctx, t, ask, res, progress)
+		if !errors.Is(err, llm.ErrTruncated) {
+			return r
+		}
+		// The server cut the document to its context window: say so once
+		// and keep to retrieval from now on.
+		b.whole.Store(false)
+		b.log.Warn("the model server cut the whole document to its context window; using retrieval instead. "+
+			"Raise the server's context (Ollama num_ctx, llama.cpp -c) or lower CITEBOT_CONTEXT_TOKENS", "err", err)
+	}
+	ask.Whole = false
+	ask.Passages, res = b.retrieve(ctx, t, res)
+	r, _ := b.write(ctx, t, ask, res, progress)
+	return r
 }

@@ -12,8 +12,13 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/citebot/citebot/analysis"
+	"github.com/citebot/citebot/internal/lru"
+	"github.com/citebot/citebot/llm"
 
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/retrieval"
@@ -27,17 +32,18 @@ type Searcher interface {
 	Reload(ctx context.Context, doc *corpus.Document) (retrieval.Diff, error)
 }
 
-// Writer writes an answer from passages, streaming text to onDelta; grounded
-// is false when the writer judges the passages do not answer the question.
+// Writer writes an answer from passages, streaming text to onDelta; the
+// answer is not grounded when the writer judges the passages do not answer
+// the question. *llm.Client satisfies it.
 type Writer interface {
-	Answer(ctx context.Context, question string, passages []corpus.Paragraph, onDelta func(string)) (text string, grounded bool, err error)
+	Answer(ctx context.Context, r llm.Request, onDelta func(string)) (llm.Answer, error)
 	Model() string
 }
 
-// Rewriter turns a question and the asker's previous questions into a
-// standalone search query.
+// Rewriter turns a question, with the asker's previous questions, into
+// search queries in the document's words. *llm.Client satisfies it.
 type Rewriter interface {
-	Rewrite(ctx context.Context, previous []string, question string) (string, error)
+	Rewrite(ctx context.Context, r llm.RewriteRequest) ([]string, error)
 }
 
 // Config wires a Bot. Only Searcher is required.
@@ -55,16 +61,24 @@ type Config struct {
 	RatePerMinute int
 	// AdminUserIDs and AdminRoleIDs may reload besides server administrators.
 	AdminUserIDs, AdminRoleIDs []string
-	// CorpusPath is where a reload without an attachment reads from; empty
-	// means the embedded default.
-	CorpusPath string
-	// DataDir keeps the feedback log and uploaded corpora; empty disables both.
+	// CorpusPaths are where a reload without attachments reads from (files
+	// or directories); none means the embedded default.
+	CorpusPaths []string
+	// DataDir keeps the feedback log and the uploaded corpus; empty
+	// disables both.
 	DataDir string
 	// MaxUploadBytes bounds an uploaded corpus (default 5 MiB).
 	MaxUploadBytes int
 	// AnswerTimeout bounds one model answer (default 60s).
 	AnswerTimeout time.Duration
-	Logger        *slog.Logger
+	// ContextTokens is the budget, in tokens, of what one model answer may
+	// read (DefaultContextTokens when zero): a document that fits is read
+	// whole, a larger one through retrieval.
+	ContextTokens int
+	// Title, when set, names the document in replies instead of the title
+	// found in it.
+	Title  string
+	Logger *slog.Logger
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -75,6 +89,10 @@ type Bot struct {
 	log      *slog.Logger
 	limits   *limiter
 	history  *history
+	rewrites *lru.Map[string, []string] // question in context → queries
+	// whole is cleared when the model server shows it cannot read the
+	// whole document (it cut the prompt).
+	whole    atomic.Bool
 	feedback sync.Mutex
 }
 
@@ -98,18 +116,24 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.AnswerTimeout <= 0 {
 		cfg.AnswerTimeout = 60 * time.Second
 	}
+	if cfg.ContextTokens <= 0 {
+		cfg.ContextTokens = DefaultContextTokens
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Bot{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		limits:  newLimiter(cfg.RatePerMinute, cfg.Now),
-		history: newHistory(4, 2048),
-	}, nil
+	b := &Bot{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		limits:   newLimiter(cfg.RatePerMinute, cfg.Now),
+		history:  newHistory(4, 2048),
+		rewrites: lru.New[string, []string](1024),
+	}
+	b.whole.Store(true)
+	return b, nil
 }
 
 // Handle answers one request. progress, if not nil, receives partial replies
@@ -117,23 +141,24 @@ func New(cfg Config) (*Bot, error) {
 func (b *Bot) Handle(ctx context.Context, req Request, progress func(Reply)) (reply Reply) {
 	// One bad request must not take the bot down for everyone: a panic
 	// below becomes an error reply, with the stack in the log.
+	lang := b.language(req)
 	defer func() {
 		if p := recover(); p != nil {
 			b.log.Error("request panicked", "kind", req.Kind, "panic", p, "stack", string(debug.Stack()))
-			reply = failure(req.Text, fmt.Errorf("internal error: %v", p), "Something went wrong on our side; please try again.")
+			reply = failure(req.Text, fmt.Errorf("internal error: %v", p), Say(lang, MsgInternal))
 		}
 	}()
 	switch req.Kind {
 	case KindAsk:
 		return b.ask(ctx, req, progress)
 	case KindCite:
-		return b.cite(req)
+		return b.cite(req, lang)
 	case KindReload:
-		return b.reloadRequest(ctx, req)
+		return b.reloadRequest(ctx, req, lang)
 	case KindHelp:
-		return Reply{Mode: "help", Grounded: true, Answer: helpText(b.cfg.Searcher.Document())}
+		return Reply{Mode: ModeHelp, Grounded: true, Answer: helpText(b.Describe(), lang), Lang: lang}
 	default:
-		return failure(req.Text, fmt.Errorf("unknown request kind %d", req.Kind), "I don't know that command. Try /help.")
+		return failure(req.Text, fmt.Errorf("unknown request kind %d", req.Kind), Say(lang, MsgUnknownCommand))
 	}
 }
 
@@ -159,34 +184,86 @@ func (b *Bot) Complete(prefix string, n int) []string {
 	return out
 }
 
-func (b *Bot) cite(req Request) Reply {
+func (b *Bot) cite(req Request, lang Lang) Reply {
 	ref := strings.TrimSpace(req.Text)
+	doc := b.cfg.Searcher.Document()
 	if ref == "" {
-		return failure(ref, errors.New("empty label"), "Give a label such as 三(四)¶2, 3.4.2 or 3.4.")
+		return failure(ref, errors.New("empty label"), Say(lang, MsgEmptyLabel, list(lang, b.Describe().Labels)))
 	}
-	ps, err := b.cfg.Searcher.Document().Resolve(ref)
-	if err != nil {
-		return failure(ref, err, err.Error())
+	if n := utf8.RuneCountInString(ref); n > maxLabelRunes {
+		return failure(truncateRunes(ref, maxLabelRunes), fmt.Errorf("label of %d characters", n), Say(lang, MsgNoSuchLabel, truncateRunes(ref, maxLabelRunes)+"…"))
 	}
-	r := Reply{Question: ref, Grounded: true, Mode: "cite", Citations: citations(ps, nil), Lead: ps[0].Section}
-	r.Answer = quote(ps)
-	return r
+	ps, err := doc.Resolve(ref)
+	var unknown *corpus.UnknownRefError
+	switch {
+	case errors.Is(err, corpus.ErrEmptySection):
+		return failure(ref, err, Say(lang, MsgEmptySection, ref))
+	case errors.As(err, &unknown) && !looksLikeLabel(ref):
+		return failure(ref, err, Say(lang, MsgNoSuchLabel, ref))
+	case errors.As(err, &unknown):
+		return failure(ref, err, Say(lang, MsgUnknownLabel, ref, list(lang, unknown.Nearest)))
+	case err != nil:
+		return failure(ref, err, Say(lang, MsgUnknownLabel, ref, ""))
+	case len(ps) == 0:
+		return failure(ref, errors.New("no paragraphs"), Say(lang, MsgEmptySection, ref))
+	}
+	return Reply{Question: ref, Grounded: true, Mode: ModeCite, Citations: citations(doc, ps, nil),
+		Lead: ps[0].Section, Answer: quote(ps), Lang: lang}
 }
 
-// validQuestion checks a question's size; the error text is for the user.
-func (b *Bot) validQuestion(q string) error {
-	if strings.TrimSpace(q) == "" {
-		return errors.New("the question is empty")
+// maxLabelRunes bounds a label: longer text is no label, and is not echoed.
+const maxLabelRunes = 64
+
+// looksLikeLabel reports whether s could be meant as a label (it has a
+// digit, a Chinese numeral, ¶ or a section word) rather than a question.
+func looksLikeLabel(s string) bool {
+	if _, err := corpus.ParseRef(s); err == nil {
+		return true
+	}
+	return strings.ContainsAny(s, "0123456789¶§一二三四五六七八九十()（）") && utf8.RuneCountInString(s) <= 24
+}
+
+// invalid checks a question's size and encoding; it names the message to
+// show and its arguments, or nil.
+func (b *Bot) invalid(q string) (*Msg, []any) {
+	m := func(x Msg, args ...any) (*Msg, []any) { return &x, args }
+	switch {
+	case strings.TrimSpace(q) == "":
+		return m(MsgEmptyQuestion)
+	case !utf8.ValidString(q):
+		return m(MsgNotText)
 	}
 	if n := utf8.RuneCountInString(q); n > b.cfg.MaxQuestionRunes {
-		return fmt.Errorf("the question is %d characters long; the limit is %d", n, b.cfg.MaxQuestionRunes)
+		return m(MsgTooLong, n, b.cfg.MaxQuestionRunes)
 	}
-	if !utf8.ValidString(q) {
-		return errors.New("the question is not valid UTF-8 text")
-	}
-	return nil
+	return nil, nil
 }
 
 func failure(question string, err error, user string) Reply {
-	return Reply{Question: question, Mode: "error", Answer: user, Private: true, Err: err}
+	return Reply{Question: question, Mode: ModeError, Answer: user, Private: true, Err: err}
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// language is the language of the reply to req: its text's, else the
+// language the transport knows the asker speaks, else the document's.
+func (b *Bot) language(req Request) Lang {
+	if analysis.Detect(req.Text) == analysis.Unknown && req.Lang != "" {
+		return req.Lang
+	}
+	return replyLanguage(req.Text, b.cfg.Searcher.Document())
+}
+
+// title is the document's name in replies: the configured title, else the
+// one found in the document.
+func (b *Bot) title(doc *corpus.Document) string {
+	if b.cfg.Title != "" {
+		return b.cfg.Title
+	}
+	return doc.Title
 }

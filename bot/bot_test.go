@@ -11,19 +11,32 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/glossary"
+	"github.com/citebot/citebot/internal/upload"
 	"github.com/citebot/citebot/retrieval"
 )
 
+var lexicon = retrieval.GlossaryLexicon{Glossary: glossary.Default()}
+
 func newLibrary(t testing.TB) *retrieval.Library {
 	t.Helper()
-	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), retrieval.LocalEmbedder, retrieval.Options{})
+	return libraryOf(t, corpus.Default())
+}
+
+func libraryOf(t testing.TB, doc *corpus.Document) *retrieval.Library {
+	t.Helper()
+	lib, err := retrieval.NewLibrary(context.Background(), doc, retrieval.LocalEmbedder, retrieval.Options{Lexicon: lexicon})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return lib
 }
+
+const declarationTitle = "上海合作组织二十周年杜尚别宣言"
 
 func newBot(t testing.TB, cfg Config) *Bot {
 	t.Helper()
@@ -53,13 +66,14 @@ func TestAskExtractive(t *testing.T) {
 	tests := []struct {
 		question, label, lead string
 	}{
-		{"上合组织秘书处设在哪里?", "一¶7", "宣言在"},
-		{"上合組織秘書處設在哪裡?", "一¶7", "宣言在"},
+		{"上合组织秘书处设在哪里?", "一¶7", "《" + declarationTitle + "》在"},
+		{"上合組織秘書處設在哪裡?", "一¶7", "《上海合作組織二十周年杜尚別宣言》在"},
+		{"Where is the SCO Secretariat based?", "一¶7", "上海合作組織二十周年杜尚別宣言 addresses this in"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.question, func(t *testing.T) {
 			r := b.Handle(context.Background(), Request{Kind: KindAsk, Text: tt.question, UserID: "u"}, nil)
-			if r.Err != nil || !r.Grounded || r.Mode != "extractive" {
+			if r.Err != nil || !r.Grounded || r.Uncertain || r.Outcome != Answered || r.Mode != ModeExtractive {
 				t.Fatalf("reply = %+v, want a grounded extractive answer", r)
 			}
 			if !slices.Contains(citedLabels(r), tt.label) {
@@ -80,7 +94,7 @@ func TestAskExtractive(t *testing.T) {
 func TestAskSectionQuestion(t *testing.T) {
 	b := newBot(t, Config{})
 	r := b.Handle(context.Background(), Request{Kind: KindAsk, Text: "第三部分第四节讲了什么?"}, nil)
-	if r.Mode != "section" || !r.Grounded {
+	if r.Mode != ModeSection || !r.Grounded {
 		t.Fatalf("mode %q grounded %v, want a grounded section reply", r.Mode, r.Grounded)
 	}
 	want := corpus.Default().Sections
@@ -145,9 +159,46 @@ func TestCite(t *testing.T) {
 	if len(r.Citations) < 2 || r.Citations[0].Label != "三(四)¶1" {
 		t.Errorf("cite 3.4 = %v, want the whole subsection", citedLabels(r))
 	}
-	r = b.Handle(context.Background(), Request{Kind: KindCite, Text: "三(四)¶99"}, nil)
-	if r.Err == nil || !strings.Contains(r.Answer, "三(四)¶") {
-		t.Errorf("unknown label: %+v, want an error naming nearby labels", r)
+	tests := []struct {
+		label string
+		want  []string // all in the reply
+	}{
+		{"三(四)¶99", []string{"三(四)¶99", "三(四)¶"}}, // names the nearest
+		{"9.9", []string{"9.9"}},
+		{"what about drugs", []string{"/ask"}}, // a question, not a label
+		{strings.Repeat("三", 100_000), []string{"…"}},
+	}
+	for _, tt := range tests {
+		r := b.Handle(context.Background(), Request{Kind: KindCite, Text: tt.label}, nil)
+		if r.Err == nil || !r.Private {
+			t.Errorf("cite %.20q: %+v, want a private error", tt.label, r)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(r.Answer, w) {
+				t.Errorf("cite %.20q: %q lacks %q", tt.label, r.Answer, w)
+			}
+		}
+		if strings.Contains(r.Answer, "corpus:") || utf8.RuneCountInString(r.Answer) > 200 {
+			t.Errorf("cite %.20q: %q shows internals or echoes too much", tt.label, r.Answer)
+		}
+	}
+}
+
+// A heading whose text was all dropped is a section without paragraphs:
+// citing it is an error, not a panic.
+func TestCiteEmptySection(t *testing.T) {
+	doc, err := corpus.Parse("lic2.md", []byte("# T\n\nIntro para.\n\n## A\n\nSome text here.\n\n## B\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBot(t, Config{Searcher: libraryOf(t, doc)})
+	for _, ref := range []string{"1", "2", "¶1"} {
+		r := b.Handle(context.Background(), Request{Kind: KindCite, Text: ref}, nil)
+		t.Logf("cite %s: %q %v", ref, r.Answer, r.Err)
+	}
+	if r := b.Handle(context.Background(), Request{Kind: KindCite, Text: "2"}, nil); r.Err == nil || !r.Private {
+		t.Errorf("cite of a section with no text: %+v", r)
 	}
 }
 
@@ -220,28 +271,31 @@ func TestReloadUpload(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			before := lib.Document()
-			r := b.Handle(context.Background(), Request{Kind: KindReload, Perms: admin, Attachment: &tt.a}, nil)
-			if r.Err == nil || !r.Private || !strings.Contains(r.Answer, "old corpus keeps serving") {
+			r := b.Handle(context.Background(), Request{Kind: KindReload, Perms: admin, Attachments: []Attachment{tt.a}, Lang: English}, nil)
+			if r.Err == nil || !r.Private || !strings.Contains(r.Answer, "the old document keeps serving") {
 				t.Errorf("reply %+v, want a private failure", r)
+			}
+			if strings.Contains(r.Answer, "corpus ") || strings.Contains(r.Answer, "/") {
+				t.Errorf("failure %q shows package names or paths", r.Answer)
 			}
 			if lib.Document() != before {
 				t.Error("a failed reload replaced the index")
 			}
-			if _, err := os.Stat(filepath.Join(dir, UploadName)); err == nil {
+			if _, ok, _ := upload.Load(dir); ok {
 				t.Error("a refused upload was saved")
 			}
 		})
 	}
 
-	r := b.Handle(context.Background(), Request{Kind: KindReload, Perms: admin, Attachment: &Attachment{Name: "new.txt", Data: []byte(changed)}}, nil)
+	r := b.Handle(context.Background(), Request{Kind: KindReload, Perms: admin, Attachments: []Attachment{{Name: "new.txt", Data: []byte(changed)}}, Lang: English}, nil)
 	if r.Err != nil {
 		t.Fatalf("reload: %v (%s)", r.Err, r.Answer)
 	}
 	if !strings.Contains(r.Answer, "1 added") || !strings.Contains(r.Answer, "1 changed") || !strings.Contains(r.Answer, "0 removed") {
 		t.Errorf("reload reply %q, want 1 added, 0 removed, 1 changed", r.Answer)
 	}
-	saved, err := os.ReadFile(filepath.Join(dir, UploadName))
-	if err != nil || string(saved) != changed {
+	saved, ok, err := upload.Load(dir)
+	if err != nil || !ok || len(saved) != 1 || string(saved[0].Data) != changed {
 		t.Errorf("uploaded corpus not saved for restarts: %v", err)
 	}
 	a := b.Handle(context.Background(), Request{Kind: KindAsk, Text: "秘书处设在哪里"}, nil)
@@ -254,8 +308,40 @@ func TestReloadUpload(t *testing.T) {
 	if r.Err != nil || lib.Document() != corpus.Default() {
 		t.Errorf("reload to the default: %+v", r)
 	}
-	if _, err := os.Stat(filepath.Join(dir, UploadName)); err == nil {
+	if _, ok, _ := upload.Load(dir); ok {
 		t.Error("the uploaded corpus outlived a reload of the configured one")
+	}
+}
+
+// Several attachments make one corpus whose labels name their document;
+// lines dropped as web-page boilerplate are reported.
+func TestReloadSeveralDocuments(t *testing.T) {
+	dir := t.TempDir()
+	lib := newLibrary(t)
+	b := newBot(t, Config{Searcher: lib, DataDir: dir, MaxUploadBytes: 1 << 20})
+	page, err := os.ReadFile("../corpus/testdata/news_page_en.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := "# Terms of Use\n\n## Warranty\n\nThe software is provided without warranty of any kind.\n"
+	r := b.Handle(context.Background(), Request{Kind: KindReload, Perms: Perms{Administrator: true}, Lang: English,
+		Attachments: []Attachment{{Name: "terms.md", Data: []byte(terms)}, {Name: "news.txt", Data: page}}}, nil)
+	if r.Err != nil {
+		t.Fatalf("reload: %v (%s)", r.Err, r.Answer)
+	}
+	if !strings.Contains(r.Answer, "removed as web-page boilerplate") {
+		t.Errorf("reload reply %q does not report the dropped lines", r.Answer)
+	}
+	if saved, _, _ := upload.Load(dir); len(saved) != 2 {
+		t.Errorf("%d documents saved, want 2", len(saved))
+	}
+	a := b.Handle(context.Background(), Request{Kind: KindAsk, Text: "Is there any warranty?"}, nil)
+	if len(a.Citations) == 0 || !strings.HasPrefix(a.Citations[0].Label, "terms:") || a.Citations[0].Document != "Terms of Use" {
+		t.Errorf("answer %+v, want a citation of terms: naming its document", a.Citations)
+	}
+	c := b.Handle(context.Background(), Request{Kind: KindCite, Text: a.Citations[0].Label}, nil)
+	if c.Err != nil || len(c.Citations) != 1 {
+		t.Errorf("cite %s: %+v", a.Citations[0].Label, c)
 	}
 }
 
@@ -299,7 +385,7 @@ func (panickySearcher) Search(context.Context, string, int) (retrieval.Result, e
 func TestHandleSurvivesPanic(t *testing.T) {
 	b := newBot(t, Config{Searcher: panickySearcher{newLibrary(t)}})
 	r := b.Handle(context.Background(), Request{Kind: KindAsk, Text: "秘书处设在哪里"}, nil)
-	if r.Err == nil || !r.Private || r.Mode != "error" || strings.Contains(r.Answer, "index corrupted") {
+	if r.Err == nil || !r.Private || r.Mode != ModeError || strings.Contains(r.Answer, "index corrupted") {
 		t.Errorf("reply %+v, want a private generic error", r)
 	}
 	// The bot still answers other requests.
@@ -318,12 +404,125 @@ func TestFollowUpWithoutModel(t *testing.T) {
 	if !r.Grounded || !slices.Contains(citedLabels(r), "一¶7") {
 		t.Errorf("follow-up: %v grounded %v, want 一¶7", citedLabels(r), r.Grounded)
 	}
-	for _, tt := range []struct{ conv, q string }{
-		{"c2", "那它设在哪里?"},       // another conversation has no earlier question
-		{"c1", "成员国在禁毒方面怎么合作?"}, // stands on its own
-	} {
-		if got := b.rewrite(ctx, tt.conv, tt.q); got != tt.q {
-			t.Errorf("rewrite(%s, %q) = %q, want it unchanged", tt.conv, tt.q, got)
+	// Another conversation has no earlier question to lean on.
+	if r := b.Handle(ctx, Request{Kind: KindAsk, Text: "那它设在哪里?", Conversation: "c2"}, nil); slices.Contains(citedLabels(r), "一¶7") && r.Outcome == Answered {
+		t.Errorf("a follow-up in a fresh conversation was answered as if it had context: %v", citedLabels(r))
+	}
+}
+
+// Without a model the search's judgement decides, and the three outcomes
+// read differently: an answer, the closest passages, or a plain "no".
+func TestAskOutcomesOffline(t *testing.T) {
+	b := newBot(t, Config{})
+	tests := []struct {
+		q       string
+		outcome Outcome
+		lead    string
+	}{
+		{"成员国在打击贩毒方面怎么合作?", Answered, "谈到这一点"},
+		{"上合组织论坛是哪一年成立的?", Uncertain, "我不确定"},
+		{"红烧肉怎么做才好吃?", NotAddressed, "没有涉及这个问题"},
+		{"how do I reset my router password?", NotAddressed, "does not address this"},
+	}
+	for _, tt := range tests {
+		r := b.Handle(context.Background(), Request{Kind: KindAsk, Text: tt.q}, nil)
+		if r.Outcome != tt.outcome || !strings.Contains(r.Answer, tt.lead) {
+			t.Errorf("%q: %s %q, want %s with %q", tt.q, r.Outcome, r.Answer, tt.outcome, tt.lead)
+			continue
 		}
+		if r.Grounded != (tt.outcome != NotAddressed) || r.Uncertain != (tt.outcome == Uncertain) {
+			t.Errorf("%q: grounded %v uncertain %v disagree with %s", tt.q, r.Grounded, r.Uncertain, tt.outcome)
+		}
+		switch tt.outcome {
+		case NotAddressed:
+			if r.Citations == nil || len(r.Citations) != 0 {
+				t.Errorf("%q: citations %v, want an empty list", tt.q, r.Citations)
+			}
+		case Uncertain:
+			if n := len(r.Citations); n == 0 || n > maxExtractive {
+				t.Errorf("%q: %d passages, want 1 to %d", tt.q, n, maxExtractive)
+			}
+		}
+	}
+}
+
+// A reply is in one language, the question's, whatever the document's.
+func TestReplyLanguage(t *testing.T) {
+	b := newBot(t, Config{})
+	tests := []struct {
+		q    string
+		lang Lang
+	}{
+		{"上合组织秘书处设在哪里?", Simplified},
+		{"上合組織秘書處設在哪裡?", Traditional},
+		{"Where is the SCO Secretariat based?", English},
+		{"红烧肉怎么做才好吃?", Simplified},
+		{"滷肉飯要怎麼滷才會香?", Traditional},
+		{"what is the weather like in Paris today?", English},
+		{"上合组织论坛是哪一年成立的?", Simplified},
+	}
+	for _, tt := range tests {
+		r := b.Handle(context.Background(), Request{Kind: KindAsk, Text: tt.q}, nil)
+		if r.Lang != tt.lang {
+			t.Errorf("%q: reply language %s, want %s", tt.q, r.Lang, tt.lang)
+		}
+		// The bot's own words, without the quoted title and labels, are
+		// in the reply's language and script only.
+		own := r.Answer
+		if r.Lead != "" {
+			own = r.Lead
+		}
+		own = strings.ReplaceAll(own, title(corpus.Default().Title, tt.lang), "")
+		for _, c := range r.Citations {
+			own = strings.ReplaceAll(own, c.Label, "")
+		}
+		switch tt.lang {
+		case English:
+			if analysis.HasHan(own) {
+				t.Errorf("%q: English reply %q has Chinese of its own", tt.q, own)
+			}
+		case Traditional:
+			if analysis.Script(own, Traditional) != own {
+				t.Errorf("%q: Traditional reply %q has Simplified characters", tt.q, own)
+			}
+		case Simplified:
+			if analysis.Script(own, Simplified) != own {
+				t.Errorf("%q: Simplified reply %q has Traditional characters", tt.q, own)
+			}
+		}
+	}
+	// A request with no text to tell speaks the asker's locale.
+	if r := b.Handle(context.Background(), Request{Kind: KindHelp, Lang: English}, nil); !strings.HasPrefix(r.Answer, "I answer questions about") {
+		t.Errorf("help for an English locale: %q", r.Answer)
+	}
+}
+
+// Every message names the document being served, not "the declaration".
+func TestMessagesNameTheDocument(t *testing.T) {
+	doc, err := corpus.Parse("terms.md", []byte("# Terms of Use\n\n## Warranty\n\nThe software is provided without warranty of any kind.\n\n## Floods\n\nDamage from a flood is not covered.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBot(t, Config{Searcher: libraryOf(t, doc)})
+	for _, tt := range []struct{ q, want string }{
+		{"What is the capital of France?", "Terms of Use does not address this."},
+		{"Is there any warranty?", "Terms of Use addresses this in 1¶1"},
+		{"法国的首都是哪里?", "《Terms of Use》没有涉及这个问题。"},
+	} {
+		r := b.Handle(context.Background(), Request{Kind: KindAsk, Text: tt.q}, nil)
+		if !strings.HasPrefix(r.Answer, tt.want) {
+			t.Errorf("%q: %q, want it to start %q", tt.q, r.Answer, tt.want)
+		}
+		if strings.Contains(r.Answer, "declaration") || strings.Contains(r.Answer, "宣言") {
+			t.Errorf("%q: %q speaks of the declaration", tt.q, r.Answer)
+		}
+	}
+	help := b.Handle(context.Background(), Request{Kind: KindHelp, Lang: English}, nil)
+	if !strings.Contains(help.Answer, "Terms of Use") || !strings.Contains(help.Answer, "1¶1") || strings.Contains(help.Answer, "三(四)") {
+		t.Errorf("help %q, want this document's title and labels", help.Answer)
+	}
+	titled := newBot(t, Config{Searcher: libraryOf(t, doc), Title: "The Terms"})
+	if r := titled.Handle(context.Background(), Request{Kind: KindAsk, Text: "What is the capital of France?"}, nil); !strings.HasPrefix(r.Answer, "The Terms does not") {
+		t.Errorf("configured title: %q", r.Answer)
 	}
 }

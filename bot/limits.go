@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/citebot/citebot/internal/lru"
+
 	"golang.org/x/time/rate"
 )
 
@@ -58,44 +60,33 @@ func (l *limiter) allow(user string) (time.Duration, bool) {
 }
 
 // history keeps the last few questions of each conversation so follow-ups
-// can be rewritten; the oldest conversations are forgotten first.
+// can be understood; the least recently active conversations are forgotten
+// first.
 type history struct {
-	turns, conversations int
-	mu                   sync.Mutex
-	byID                 map[string][]string
-	order                []string
+	turns int
+	byID  *lru.Map[string, []string]
 }
 
 func newHistory(turns, conversations int) *history {
-	return &history{turns: turns, conversations: conversations, byID: make(map[string][]string)}
+	return &history{turns: turns, byID: lru.New[string, []string](conversations)}
 }
 
 func (h *history) add(id, q string) {
 	if id == "" {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	prev, ok := h.byID[id]
-	if !ok {
-		h.order = append(h.order, id)
-		if len(h.order) > h.conversations {
-			delete(h.byID, h.order[0])
-			h.order = h.order[1:]
-		}
-	}
-	prev = append(prev, q)
+	prev, _ := h.byID.Get(id)
+	prev = append(append([]string(nil), prev...), q)
 	if len(prev) > h.turns {
 		prev = prev[len(prev)-h.turns:]
 	}
-	h.byID[id] = prev
+	h.byID.Put(id, prev)
 }
 
 func (h *history) get(id string) []string {
 	if id == "" {
 		return nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.byID[id]...)
+	prev, _ := h.byID.Get(id)
+	return prev
 }

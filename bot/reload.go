@@ -12,16 +12,12 @@ import (
 	"time"
 
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/internal/atomicfile"
+	"github.com/citebot/citebot/internal/upload"
 	"github.com/citebot/citebot/retrieval"
 )
 
 // ErrForbidden marks a reload asked for by someone who is not an admin.
 var ErrForbidden = errors.New("not allowed")
-
-// UploadName is the file in the data directory that keeps the last corpus an
-// admin uploaded, so that it survives a restart.
-const UploadName = "uploaded-corpus.txt"
 
 // admin reports whether the requester may reload: the rule is checked here on
 // every call, whatever the transport's own command permissions say.
@@ -40,76 +36,123 @@ func (b *Bot) admin(req Request) bool {
 	return false
 }
 
-func (b *Bot) reloadRequest(ctx context.Context, req Request) Reply {
+func (b *Bot) reloadRequest(ctx context.Context, req Request, lang Lang) Reply {
 	if !b.admin(req) {
 		b.log.Warn("reload refused", "user", req.UserID)
-		return failure("", ErrForbidden, "Only server admins can reload the corpus.")
+		return failure("", ErrForbidden, Say(lang, MsgForbidden))
 	}
 	var (
-		diff retrieval.Diff
-		err  error
+		res Reloaded
+		err error
 	)
-	if req.Attachment != nil {
-		diff, err = b.reloadUpload(ctx, *req.Attachment)
+	if len(req.Attachments) > 0 {
+		res, err = b.reloadUpload(ctx, req.Attachments, lang)
 	} else {
-		diff, err = b.Reload(ctx)
+		res, err = b.Reload(ctx)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, retrieval.ErrReloadInProgress):
+		return failure("", err, Say(lang, MsgReloadBusy))
+	case err != nil:
 		b.log.Error("reload failed", "err", err)
-		return failure("", err, "Reload failed, the old corpus keeps serving: "+err.Error())
+		return failure("", err, Say(lang, MsgReloadFailed, userError(err)))
 	}
-	b.log.Info("corpus reloaded", "user", req.UserID, "paragraphs", diff.Paragraphs, "added", diff.Added,
-		"removed", diff.Removed, "changed", diff.Changed, "took", diff.Took)
-	return Reply{Mode: "reload", Grounded: true, Answer: fmt.Sprintf(
-		"Reloaded: %d paragraphs (%d added, %d removed, %d changed) in %s.",
-		diff.Paragraphs, diff.Added, diff.Removed, diff.Changed, diff.Took.Round(time.Millisecond))}
+	d := res.Diff
+	b.log.Info("corpus reloaded", "user", req.UserID, "paragraphs", d.Paragraphs, "added", d.Added,
+		"removed", d.Removed, "changed", d.Changed, "dropped", len(res.Dropped), "took", d.Took)
+	text := Say(lang, MsgReloaded, d.Paragraphs, d.Added, d.Removed, d.Changed, d.Took.Round(time.Millisecond))
+	if len(res.Dropped) > 0 {
+		text += "\n" + Say(lang, MsgDropped, len(res.Dropped), truncateRunes(res.Dropped[0], 80))
+	}
+	return Reply{Mode: ModeReload, Grounded: true, Answer: text, Lang: lang}
+}
+
+// userError is an error's message for a user: the reason, without the
+// package prefixes and paths that only an operator needs.
+func userError(err error) string {
+	msg := err.Error()
+	for _, s := range []error{corpus.ErrEmpty, corpus.ErrBinary, corpus.ErrInvalidUTF8, corpus.ErrTooLarge,
+		corpus.ErrNoParagraphs, corpus.ErrNoFiles} {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	var bad *badAttachment
+	if errors.As(err, &bad) {
+		return bad.msg
+	}
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// Reloaded says what a reload did.
+type Reloaded struct {
+	retrieval.Diff
+	// Dropped are the lines removed from the new documents as web-page
+	// boilerplate.
+	Dropped []string
 }
 
 // Reload reloads the configured corpus (the embedded default when none is
 // configured) and forgets any uploaded one. The operator's SIGHUP lands here.
-func (b *Bot) Reload(ctx context.Context) (retrieval.Diff, error) {
+func (b *Bot) Reload(ctx context.Context) (Reloaded, error) {
 	doc := corpus.Default()
-	if b.cfg.CorpusPath != "" {
+	if len(b.cfg.CorpusPaths) > 0 {
 		var err error
-		if doc, err = corpus.Load(b.cfg.CorpusPath); err != nil {
-			return retrieval.Diff{}, err
+		if doc, err = corpus.LoadPaths(b.cfg.CorpusPaths...); err != nil {
+			return Reloaded{}, err
 		}
 	}
 	diff, err := b.cfg.Searcher.Reload(ctx, doc)
 	if err != nil {
-		return diff, err
+		return Reloaded{}, err
 	}
+	b.rewrites.Clear()
 	if b.cfg.DataDir != "" {
-		if err := os.Remove(filepath.Join(b.cfg.DataDir, UploadName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := upload.Remove(b.cfg.DataDir); err != nil {
 			b.log.Warn("could not remove the uploaded corpus", "err", err)
 		}
 	}
-	return diff, nil
+	return Reloaded{Diff: diff, Dropped: doc.Dropped}, nil
 }
 
-func (b *Bot) reloadUpload(ctx context.Context, a Attachment) (retrieval.Diff, error) {
-	ext := strings.ToLower(filepath.Ext(a.Name))
-	if ext != ".txt" && ext != ".md" {
-		return retrieval.Diff{}, fmt.Errorf("attachment %q: only .txt and .md files can be loaded", a.Name)
+// badAttachment is an attachment refused before parsing, with the reason
+// in the requester's language.
+type badAttachment struct{ msg string }
+
+func (e *badAttachment) Error() string { return e.msg }
+
+func (b *Bot) reloadUpload(ctx context.Context, as []Attachment, lang Lang) (Reloaded, error) {
+	files := make([]corpus.File, len(as))
+	total := 0
+	for i, a := range as {
+		ext := strings.ToLower(filepath.Ext(a.Name))
+		if ext != ".txt" && ext != ".md" {
+			return Reloaded{}, &badAttachment{Say(lang, MsgBadAttachment, a.Name)}
+		}
+		if total += len(a.Data); total > b.cfg.MaxUploadBytes {
+			return Reloaded{}, &badAttachment{Say(lang, MsgAttachmentSize, a.Name, total, b.cfg.MaxUploadBytes)}
+		}
+		files[i] = corpus.File{Name: a.Name, Data: a.Data}
 	}
-	if len(a.Data) > b.cfg.MaxUploadBytes {
-		return retrieval.Diff{}, fmt.Errorf("attachment %q: %d bytes is over the %d byte limit", a.Name, len(a.Data), b.cfg.MaxUploadBytes)
-	}
-	doc, err := corpus.Parse(a.Name, a.Data)
+	doc, err := corpus.ParseFiles(files)
 	if err != nil {
-		return retrieval.Diff{}, err
+		return Reloaded{}, err
 	}
 	diff, err := b.cfg.Searcher.Reload(ctx, doc)
 	if err != nil {
-		return diff, err
+		return Reloaded{}, err
 	}
+	b.rewrites.Clear()
 	if b.cfg.DataDir != "" {
-		if err := saveUpload(b.cfg.DataDir, a.Data); err != nil {
+		if err := upload.Save(b.cfg.DataDir, files); err != nil {
 			// The new corpus serves; only its survival across a restart failed.
 			b.log.Error("could not save the uploaded corpus", "err", err)
 		}
 	}
-	return diff, nil
+	return Reloaded{Diff: diff, Dropped: doc.Dropped}, nil
 }
 
 // RecordVote appends a vote to the feedback log in the data directory.
@@ -139,13 +182,4 @@ func (b *Bot) RecordVote(ctx context.Context, v Vote) error {
 		return fmt.Errorf("record vote %s: %w", path, err)
 	}
 	return nil
-}
-
-// saveUpload keeps an uploaded corpus in the data directory, atomically, so
-// a crash never leaves half a document to load at the next start.
-func saveUpload(dir string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Write(filepath.Join(dir, UploadName), data)
 }

@@ -37,8 +37,12 @@ type Request struct {
 	// Conversation keys the follow-up context (a thread, a DM, a terminal
 	// session); empty means the question stands alone.
 	Conversation string
-	// Attachment is an optional file (a corpus for KindReload).
-	Attachment *Attachment
+	// Attachments are files sent with the request: the documents of a new
+	// corpus for KindReload.
+	Attachments []Attachment
+	// Lang is the asker's language as the transport knows it (a Discord
+	// locale), for replies whose text does not tell.
+	Lang Lang
 }
 
 // Citation is one cited passage of an answer.
@@ -47,13 +51,51 @@ type Citation struct {
 	Section string  `json:"section"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
+	// Document is the title of the document the passage comes from, when
+	// the corpus holds several.
+	Document string `json:"document,omitempty"`
 }
+
+// Mode says which path produced a reply.
+type Mode string
+
+// The modes.
+const (
+	ModeLLM        Mode = "llm"        // written by the model, citations checked
+	ModeExtractive Mode = "extractive" // the passages themselves
+	ModeSection    Mode = "section"    // a section named in the question
+	ModeCite       Mode = "cite"       // /cite
+	ModeReload     Mode = "reload"     // /reload
+	ModeHelp       Mode = "help"       // /help
+	ModeError      Mode = "error"      // the request failed
+)
+
+// Outcome says whether the document answers a question.
+type Outcome string
+
+// The outcomes.
+const (
+	// Answered: the reply answers from the document.
+	Answered Outcome = "answered"
+	// Uncertain: the reply shows the closest passages, not sure that they
+	// answer.
+	Uncertain Outcome = "uncertain"
+	// NotAddressed: the document does not address the question.
+	NotAddressed Outcome = "not_addressed"
+)
 
 // Reply is what the bot answers; transports only format it.
 type Reply struct {
 	Question string `json:"question"`
-	// Grounded is false when the document does not answer the question.
+	// Grounded is false when the document does not address the question
+	// (Outcome is NotAddressed).
 	Grounded bool `json:"grounded"`
+	// Uncertain is true when the reply shows the closest passages without
+	// being sure that they answer.
+	Uncertain bool `json:"uncertain"`
+	// Outcome is answered, uncertain or not_addressed; empty for replies
+	// that answer no question (help, reload, errors).
+	Outcome Outcome `json:"outcome,omitempty"`
 	// Answer is the text shown to the user, with citations like [三(四)¶2].
 	Answer string `json:"answer"`
 	// Lead is set when Answer quotes its citations in full (extractive,
@@ -62,15 +104,17 @@ type Reply struct {
 	Lead string `json:"-"`
 	// Citations are the passages the answer cites, in the order cited.
 	Citations []Citation `json:"citations"`
-	// Mode says which path produced the answer: "llm", "extractive", "section",
-	// "cite", "reload", "help" or "error".
-	Mode string `json:"mode"`
+	// Mode says which path produced the answer.
+	Mode Mode `json:"mode"`
 	// Model names the chat model that wrote the answer, empty for extractive answers.
 	Model string `json:"model,omitempty"`
 	// Removed counts citations dropped by the citation check.
 	Removed int `json:"citations_removed"`
 	// Notice is a short remark for the user, e.g. that the model was unavailable.
 	Notice string `json:"notice,omitempty"`
+	// Lang is the language the reply is written in; a transport writes its
+	// own words (buttons, footers) in it too.
+	Lang Lang `json:"-"`
 	// Private asks the transport to show the reply to the asker only
 	// (rate limits, refusals, errors).
 	Private bool `json:"-"`
@@ -84,6 +128,6 @@ type Vote struct {
 	Up       bool     `json:"up"`
 	Question string   `json:"question"`
 	Labels   []string `json:"labels"`
-	Mode     string   `json:"mode"`
+	Mode     Mode     `json:"mode"`
 	Model    string   `json:"model,omitempty"`
 }

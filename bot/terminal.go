@@ -21,7 +21,7 @@ func FormatText(r Reply) string {
 		fmt.Fprintf(&sb, "(%s)\n", r.Notice)
 	}
 	sb.WriteString(r.Answer)
-	if r.Mode == "llm" && len(r.Citations) > 0 {
+	if r.Mode == ModeLLM && len(r.Citations) > 0 {
 		sb.WriteString("\n\n")
 		for i, c := range r.Citations {
 			if i > 0 {
@@ -31,7 +31,7 @@ func FormatText(r Reply) string {
 		}
 	}
 	if r.Removed > 0 {
-		fmt.Fprintf(&sb, "\n\n(%d unsupported citation(s) removed)", r.Removed)
+		fmt.Fprintf(&sb, "\n\n(%s)", Say(r.Lang, MsgRemoved, r.Removed))
 	}
 	return sb.String()
 }
@@ -39,7 +39,9 @@ func FormatText(r Reply) string {
 // Chat runs an interactive session: each line read from in is a question (or
 // a command: /cite LABEL, /help, /quit), each answer is written to out. It
 // works the same when in is a pipe; it ends at end of input or when ctx is done.
-func Chat(ctx context.Context, h Handler, in io.Reader, out io.Writer, prompt bool) error {
+// lang is the terminal's language (from its locale), for replies to
+// lines that do not show one.
+func Chat(ctx context.Context, h Handler, in io.Reader, out io.Writer, prompt bool, lang Lang) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	const conversation = "terminal"
@@ -60,14 +62,14 @@ func Chat(ctx context.Context, h Handler, in io.Reader, out io.Writer, prompt bo
 		if line == "" {
 			continue
 		}
-		req := Request{Kind: KindAsk, Text: line, UserID: "terminal", Conversation: conversation}
+		req := Request{Kind: KindAsk, Text: line, UserID: "terminal", Conversation: conversation, Lang: lang}
 		switch cmd, arg, _ := strings.Cut(line, " "); cmd {
 		case "/quit", "/exit":
 			return nil
 		case "/help":
-			req = Request{Kind: KindHelp}
+			req = Request{Kind: KindHelp, Lang: lang}
 		case "/cite":
-			req = Request{Kind: KindCite, Text: arg}
+			req = Request{Kind: KindCite, Text: arg, Lang: lang}
 		case "/ask":
 			req.Text = arg
 		}

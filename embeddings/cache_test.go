@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/citebot/citebot/internal/oaitest"
 )
 
 // logBuffer is a concurrency-safe log sink for checking warnings.
@@ -44,12 +46,12 @@ func newLog() (*slog.Logger, *logBuffer) {
 }
 
 // openCache starts a "process": a fresh embedder and cache over dir.
-func openCache(t testing.TB, dir string, s *embedServer, log *slog.Logger) *Cache {
+func openCache(t testing.TB, dir string, s *oaitest.Server, log *slog.Logger) *Cache {
 	t.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c, err := NewCache(dir, newTestOpenAI(t, s.srv.URL, 4, 5*time.Second, log), log)
+	c, err := NewCache(dir, newTestOpenAI(t, s, 4, 5*time.Second, log), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,17 +79,17 @@ func TestCacheRestartEmbedsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkVecs(t, first, in, 8)
-	if n := len(s.sent()); n != 10 {
+	if n := len(s.Inputs()); n != 10 {
 		t.Fatalf("first run sent %d texts, want 10", n)
 	}
-	before := s.requests()
+	before := s.Count()
 	c := openCache(t, dir, s, nil)
 	again, err := c.Embed(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.requests() != before {
-		t.Errorf("restart made %d requests, want 0", s.requests()-before)
+	if s.Count() != before {
+		t.Errorf("restart made %d requests, want 0", s.Count()-before)
 	}
 	checkVecs(t, again, in, 8)
 	if hits, misses := c.Stats(); hits != 10 || misses != 0 {
@@ -118,14 +120,14 @@ func TestCacheEmbedsOnlyNewTexts(t *testing.T) {
 			if _, err := openCache(t, dir, s, nil).Embed(context.Background(), base); err != nil {
 				t.Fatal(err)
 			}
-			already := len(s.sent())
+			already := len(s.Inputs())
 			c := openCache(t, dir, s, nil)
 			got, err := c.Embed(context.Background(), tt.next)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkVecs(t, got, tt.next, 8)
-			sent := s.sent()[already:]
+			sent := s.Inputs()[already:]
 			slices.Sort(sent)
 			want := slices.Clone(tt.wantSent)
 			slices.Sort(want)
@@ -211,7 +213,7 @@ func TestCacheCorruptFileIsRebuilt(t *testing.T) {
 			tt.corrupt(t, c.path)
 
 			log, logs := newLog()
-			already := len(s.sent())
+			already := len(s.Inputs())
 			c2 := openCache(t, dir, s, log)
 			if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "unusable") {
 				t.Errorf("corruption not logged as a warning:\n%s", logs.String())
@@ -221,15 +223,15 @@ func TestCacheCorruptFileIsRebuilt(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkVecs(t, got, in, 8)
-			if n := len(s.sent()) - already; n != len(in) {
+			if n := len(s.Inputs()) - already; n != len(in) {
 				t.Errorf("re-embedded %d texts, want all %d", n, len(in))
 			}
 			if tt.name == "directory instead of file" {
 				return // the path stays unwritable; vectors were still right
 			}
-			before := s.requests()
-			if _, err := openCache(t, dir, s, nil).Embed(context.Background(), in); err != nil || s.requests() != before {
-				t.Errorf("rebuilt file not reused: err %v, %d new requests", err, s.requests()-before)
+			before := s.Count()
+			if _, err := openCache(t, dir, s, nil).Embed(context.Background(), in); err != nil || s.Count() != before {
+				t.Errorf("rebuilt file not reused: err %v, %d new requests", err, s.Count()-before)
 			}
 		})
 	}
@@ -247,14 +249,14 @@ func TestCacheSingleTextsStayInMemory(t *testing.T) {
 		}
 		checkVecs(t, got, q, 8)
 	}
-	if s.requests() != 1 {
-		t.Errorf("requests = %d, want 1 (second call from memory)", s.requests())
+	if s.Count() != 1 {
+		t.Errorf("requests = %d, want 1 (second call from memory)", s.Count())
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Errorf("a question reached the disk: %v", files)
 	}
-	if _, err := openCache(t, dir, s, nil).Embed(context.Background(), q); err != nil || s.requests() != 2 {
-		t.Errorf("after restart: err %v, requests %d; want the question embedded again", err, s.requests())
+	if _, err := openCache(t, dir, s, nil).Embed(context.Background(), q); err != nil || s.Count() != 2 {
+		t.Errorf("after restart: err %v, requests %d; want the question embedded again", err, s.Count())
 	}
 	// The memory tier is bounded.
 	for i := range memEntries + 10 {
@@ -301,7 +303,7 @@ func TestCacheConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 	// Each distinct text reached the server at most once.
-	sent := s.sent()
+	sent := s.Inputs()
 	seen := map[string]bool{}
 	for _, x := range sent {
 		if seen[x] {
@@ -348,7 +350,7 @@ func TestCacheDimensionChangeDiscardsOldVectors(t *testing.T) {
 	if _, err := openCache(t, dir, s, nil).Embed(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
-	s.setDim(16) // the server now runs another model under the same name
+	s.SetVectors(rawVectors(16)) // the server now runs another model under the same name
 	log, logs := newLog()
 	c := openCache(t, dir, s, log)
 	next := append(slices.Clone(in), "新的一段")
@@ -360,10 +362,10 @@ func TestCacheDimensionChangeDiscardsOldVectors(t *testing.T) {
 	if !strings.Contains(logs.String(), "dimension changed") {
 		t.Errorf("dimension change not logged:\n%s", logs.String())
 	}
-	before := s.requests()
+	before := s.Count()
 	got, err = openCache(t, dir, s, nil).Embed(context.Background(), next)
-	if err != nil || s.requests() != before {
-		t.Fatalf("rewritten cache not reused: err %v, %d requests", err, s.requests()-before)
+	if err != nil || s.Count() != before {
+		t.Fatalf("rewritten cache not reused: err %v, %d requests", err, s.Count()-before)
 	}
 	checkVecs(t, got, next, 16)
 }
@@ -449,11 +451,14 @@ func TestCacheLeavesNoTempFiles(t *testing.T) {
 
 func TestCacheEmbedErrorPassesThrough(t *testing.T) {
 	s := newEmbedServer(t, 8)
-	s.setOverride(func(int, []string, http.ResponseWriter) bool { return false })
-	s.srv.Close() // nothing listens any more
-	c := openCache(t, t.TempDir(), s, nil)
+	s.Close() // nothing listens any more
+	dir := t.TempDir()
+	c := openCache(t, dir, s, nil)
 	if _, err := c.Embed(context.Background(), []string{"a", "b"}); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err = %v; want ErrUnavailable", err)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("files written after a failure: %v", files)
 	}
 }
 
@@ -492,7 +497,7 @@ func ExampleCache() {
 
 func BenchmarkCacheHits(b *testing.B) {
 	s := newEmbedServer(b, 1024)
-	c, err := NewCache(b.TempDir(), newTestOpenAI(b, s.srv.URL, 64, 5*time.Second, nil), nil)
+	c, err := NewCache(b.TempDir(), newTestOpenAI(b, s, 64, 5*time.Second, nil), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -511,7 +516,7 @@ func BenchmarkCacheHits(b *testing.B) {
 func BenchmarkCacheLoad(b *testing.B) {
 	s := newEmbedServer(b, 1024)
 	dir := b.TempDir()
-	e := newTestOpenAI(b, s.srv.URL, 64, 5*time.Second, nil)
+	e := newTestOpenAI(b, s, 64, 5*time.Second, nil)
 	c, err := NewCache(dir, e, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -528,27 +533,23 @@ func BenchmarkCacheLoad(b *testing.B) {
 }
 
 func TestCacheWaiterHonoursContext(t *testing.T) {
-	s := newEmbedServer(t, 8)
 	release := make(chan struct{})
-	s.setOverride(func(n int, _ []string, _ http.ResponseWriter) bool {
-		if n == 0 {
-			<-release // the first, slow embedding holds the cache's fill lock
-		}
-		return false
-	})
+	// The first, slow embedding holds the cache's fill lock until released.
+	s := newEmbedServer(t, 8, oaitest.EmbedReplies(oaitest.OK().After(release), oaitest.OK()))
 	c := openCache(t, t.TempDir(), s, nil)
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.Embed(context.Background(), []string{"甲", "乙"})
 		done <- err
 	}()
-	for s.requests() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	s.Await(1)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := c.Embed(ctx, []string{"丙"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("waiting caller: err = %v; want its deadline", err)
+	}
+	if s.Count() != 1 {
+		t.Errorf("requests = %d; the waiting caller must not reach the server", s.Count())
 	}
 	close(release)
 	if err := <-done; err != nil {

@@ -49,14 +49,21 @@ type OpenAIConfig struct {
 	Timeout time.Duration
 	// BatchSize is the number of texts per request (DefaultBatchSize when zero).
 	BatchSize int
+	// RetryBackoff is the wait before the one retry after a 429/5xx that
+	// came without Retry-After (oai.DefaultBackoff, 1s, when zero).
+	RetryBackoff time.Duration
+	// MaxRetryAfter caps the wait a server's Retry-After may ask for
+	// (oai.DefaultMaxRetryAfter, 10s, when zero); a wait that would not end
+	// before the timeout is not waited: the batch fails at once.
+	MaxRetryAfter time.Duration
 	// Logger receives retries (slog.Default() when nil).
 	Logger *slog.Logger
 }
 
 // String describes the config without the API key, so it is safe to log.
 func (c OpenAIConfig) String() string {
-	return fmt.Sprintf("embeddings.OpenAIConfig{BaseURL: %q, APIKey: %s, Model: %q, Timeout: %s, BatchSize: %d}",
-		c.BaseURL, oai.KeyState(c.APIKey), c.Model, c.Timeout, c.BatchSize)
+	return fmt.Sprintf("embeddings.OpenAIConfig{BaseURL: %q, APIKey: %s, Model: %q, Timeout: %s, BatchSize: %d, RetryBackoff: %s, MaxRetryAfter: %s}",
+		c.BaseURL, oai.KeyState(c.APIKey), c.Model, c.Timeout, c.BatchSize, c.RetryBackoff, c.MaxRetryAfter)
 }
 
 // GoString is String, so %#v cannot leak the key either.
@@ -65,7 +72,8 @@ func (c OpenAIConfig) GoString() string { return c.String() }
 // LogValue keeps the key out of structured logs.
 func (c OpenAIConfig) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("base_url", c.BaseURL), slog.String("api_key", oai.KeyState(c.APIKey)),
-		slog.String("model", c.Model), slog.Duration("timeout", c.Timeout), slog.Int("batch_size", c.BatchSize))
+		slog.String("model", c.Model), slog.Duration("timeout", c.Timeout), slog.Int("batch_size", c.BatchSize),
+		slog.Duration("retry_backoff", c.RetryBackoff), slog.Duration("max_retry_after", c.MaxRetryAfter))
 }
 
 // OpenAI embeds texts through an OpenAI-compatible /embeddings endpoint
@@ -89,16 +97,21 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if cfg.Timeout < 0 || cfg.BatchSize < 0 || cfg.BatchSize > maxBatchSize {
 		return nil, fmt.Errorf("embeddings: config: timeout %s or batch size %d out of range", cfg.Timeout, cfg.BatchSize)
 	}
+	if cfg.RetryBackoff < 0 {
+		return nil, fmt.Errorf("embeddings: config: negative RetryBackoff %s", cfg.RetryBackoff)
+	}
+	if cfg.MaxRetryAfter < 0 {
+		return nil, fmt.Errorf("embeddings: config: negative MaxRetryAfter %s", cfg.MaxRetryAfter)
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultOpenAITimeout
 	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = DefaultBatchSize
 	}
-	return &OpenAI{
-		conn:  oai.NewConn(cfg.BaseURL, cfg.APIKey, cfg.Model, cfg.Timeout, cfg.Logger, "embeddings"),
-		batch: cfg.BatchSize,
-	}, nil
+	conn := oai.NewConn(cfg.BaseURL, cfg.APIKey, cfg.Model, cfg.Timeout, cfg.Logger, "embeddings")
+	conn.Retry = oai.Policy{Backoff: cfg.RetryBackoff, MaxRetryAfter: cfg.MaxRetryAfter}.Resolved()
+	return &OpenAI{conn: conn, batch: cfg.BatchSize}, nil
 }
 
 // Model returns the embedding model name.
@@ -106,6 +119,9 @@ func (e *OpenAI) Model() string { return e.conn.Model }
 
 // String describes the embedder without its API key.
 func (e *OpenAI) String() string { return e.conn.Describe("embeddings.OpenAI") }
+
+// GoString is String, so %#v cannot leak the key either.
+func (e *OpenAI) GoString() string { return e.String() }
 
 // Embed returns one L2-normalised vector per text, in order, sending at most
 // BatchSize texts per request. Each request is bounded by the timeout and

@@ -7,109 +7,41 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/citebot/citebot/internal/oai"
+	"github.com/citebot/citebot/internal/oaitest"
 )
 
 const oaiTestKey = "sk-embed-SECRET-987654321"
 
-// embedServer is an OpenAI-compatible /embeddings endpoint. By default it
-// returns rawVec(text) for every input, in reverse order with correct
+// newEmbedServer starts an OpenAI-compatible server whose embeddings are
+// rawVec(text, dim): deterministic and not normalised, so the tests see the
+// client normalise. oaitest lists them in reverse order with correct
 // indices, so a client that ignores the index misaligns.
-type embedServer struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	dim      int
-	inputs   [][]string // inputs of every request, in arrival order
-	auth     []string
-	models   []string
-	override func(n int, inputs []string, w http.ResponseWriter) bool // n is the 0-based request number
-}
-
-func newEmbedServer(t testing.TB, dim int) *embedServer {
+func newEmbedServer(t testing.TB, dim int, opts ...oaitest.Option) *oaitest.Server {
 	t.Helper()
-	s := &embedServer{dim: dim}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var req struct {
-			Input []string `json:"input"`
-			Model string   `json:"model"`
-		}
-		if r.URL.Path != "/v1/embeddings" || json.Unmarshal(body, &req) != nil {
-			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, 400)
-			return
-		}
-		s.mu.Lock()
-		n := len(s.inputs)
-		s.inputs = append(s.inputs, req.Input)
-		s.auth = append(s.auth, r.Header.Get("Authorization"))
-		s.models = append(s.models, req.Model)
-		dim, override := s.dim, s.override
-		s.mu.Unlock()
-		if override != nil && override(n, req.Input, w) {
-			return
-		}
-		writeEmbeddings(w, req.Input, dim)
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
+	return oaitest.New(t, append([]oaitest.Option{oaitest.WithVectors(rawVectors(dim))}, opts...)...)
 }
 
-func writeEmbeddings(w http.ResponseWriter, inputs []string, dim int) {
-	resp := openai.EmbeddingResponse{Object: "list", Model: "m"}
-	for i := len(inputs) - 1; i >= 0; i-- {
-		resp.Data = append(resp.Data, openai.Embedding{Object: "embedding", Index: i, Embedding: rawVec(inputs[i], dim)})
+// rawVectors is the server's VectorFunc for rawVec.
+func rawVectors(dim int) oaitest.VectorFunc {
+	return func(texts []string) [][]float32 {
+		out := make([][]float32, len(texts))
+		for i, t := range texts {
+			out[i] = rawVec(t, dim)
+		}
+		return out
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(resp)
-}
-
-func (s *embedServer) setDim(d int) {
-	s.mu.Lock()
-	s.dim = d
-	s.mu.Unlock()
-}
-
-func (s *embedServer) setOverride(f func(n int, inputs []string, w http.ResponseWriter) bool) {
-	s.mu.Lock()
-	s.override = f
-	s.mu.Unlock()
-}
-
-func (s *embedServer) requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.inputs)
-}
-
-// snapshot copies what the server recorded, under its lock.
-func (s *embedServer) snapshot() (inputs [][]string, auth, models []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([][]string(nil), s.inputs...), append([]string(nil), s.auth...), append([]string(nil), s.models...)
-}
-
-// sent returns every input text sent so far, flattened.
-func (s *embedServer) sent() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, in := range s.inputs {
-		out = append(out, in...)
-	}
-	return out
 }
 
 // rawVec is a deterministic, un-normalised vector for text.
@@ -132,17 +64,21 @@ func wantVec(t testing.TB, text string, dim int) []float32 {
 	return v
 }
 
-func newTestOpenAI(t testing.TB, url string, batch int, timeout time.Duration, log *slog.Logger) *OpenAI {
+func newTestOpenAI(t testing.TB, s *oaitest.Server, batch int, timeout time.Duration, log *slog.Logger) *OpenAI {
 	t.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e, err := NewOpenAI(OpenAIConfig{BaseURL: url + "/v1", APIKey: oaiTestKey, Model: "text-embedding-3-small",
-		BatchSize: batch, Timeout: timeout, Logger: log})
+	return newOpenAIWith(t, OpenAIConfig{BaseURL: s.URL(), APIKey: oaiTestKey, Model: "text-embedding-3-small",
+		BatchSize: batch, Timeout: timeout, RetryBackoff: time.Millisecond, Logger: log})
+}
+
+func newOpenAIWith(t testing.TB, cfg OpenAIConfig) *OpenAI {
+	t.Helper()
+	e, err := NewOpenAI(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.conn.Retry.Backoff = 5 * time.Millisecond
 	return e
 }
 
@@ -181,7 +117,7 @@ func TestOpenAIEmbedBatchesAndAligns(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newEmbedServer(t, 8)
-			e := newTestOpenAI(t, s.srv.URL, tt.batch, 5*time.Second, nil)
+			e := newTestOpenAI(t, s, tt.batch, 5*time.Second, nil)
 			in := texts(tt.n, "")
 			got, err := e.Embed(context.Background(), in)
 			if err != nil {
@@ -202,188 +138,227 @@ func TestOpenAIEmbedBatchesAndAligns(t *testing.T) {
 					t.Errorf("vector %d has squared norm %v, want 1", i, norm)
 				}
 			}
-			inputs, auth, models := s.snapshot()
 			var sizes []int
-			for _, batch := range inputs {
-				sizes = append(sizes, len(batch))
+			for i, r := range s.Requests() {
+				sizes = append(sizes, len(r.Inputs))
+				if !r.IsEmbed() || r.Method != "POST" || r.Path != "/v1/embeddings" {
+					t.Errorf("request %d: %s %s", i, r.Method, r.Path)
+				}
+				if r.Auth != "Bearer "+oaiTestKey || r.Embed.Model != "text-embedding-3-small" {
+					t.Errorf("request %d: auth %q model %q", i, r.Auth, r.Embed.Model)
+				}
 			}
 			if fmt.Sprint(sizes) != fmt.Sprint(tt.wantSizes) {
 				t.Errorf("batch sizes %v, want %v", sizes, tt.wantSizes)
 			}
-			if strings.Join(s.sent(), "|") != strings.Join(in, "|") {
+			if strings.Join(s.Inputs(), "|") != strings.Join(in, "|") {
 				t.Errorf("inputs sent out of order")
-			}
-			for i := range auth {
-				if auth[i] != "Bearer "+oaiTestKey || models[i] != "text-embedding-3-small" {
-					t.Errorf("request %d: auth %q model %q", i, auth[i], models[i])
-				}
 			}
 		})
 	}
 }
 
 func TestOpenAIEmbedBadResponses(t *testing.T) {
-	reply := func(f func(inputs []string) openai.EmbeddingResponse) func(int, []string, http.ResponseWriter) bool {
-		return func(_ int, inputs []string, w http.ResponseWriter) bool {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(f(inputs))
-			return true
-		}
-	}
 	vec := func(i int, v []float32) openai.Embedding { return openai.Embedding{Index: i, Embedding: v} }
 	tests := []struct {
 		name     string
-		override func(int, []string, http.ResponseWriter) bool
+		replies  []oaitest.Reply
 		wantErr  error
+		wantMsg  string
 		wantReqs int
 	}{
-		{"too few vectors", reply(func(in []string) openai.EmbeddingResponse {
-			return openai.EmbeddingResponse{Data: []openai.Embedding{vec(0, rawVec(in[0], 8))}}
-		}), ErrBadResponse, 1},
-		{"too many vectors", reply(func(in []string) openai.EmbeddingResponse {
-			return openai.EmbeddingResponse{Data: []openai.Embedding{vec(0, rawVec("a", 8)), vec(1, rawVec("b", 8)), vec(2, rawVec("c", 8))}}
-		}), ErrBadResponse, 1},
-		{"inconsistent dimensions", reply(func(in []string) openai.EmbeddingResponse {
-			return openai.EmbeddingResponse{Data: []openai.Embedding{vec(0, rawVec("a", 8)), vec(1, rawVec("b", 7))}}
-		}), ErrBadResponse, 1},
-		{"repeated index", reply(func(in []string) openai.EmbeddingResponse {
-			return openai.EmbeddingResponse{Data: []openai.Embedding{vec(0, rawVec("a", 8)), vec(0, rawVec("b", 8))}}
-		}), ErrBadResponse, 1},
-		{"index out of range", reply(func(in []string) openai.EmbeddingResponse {
-			return openai.EmbeddingResponse{Data: []openai.Embedding{vec(0, rawVec("a", 8)), vec(2, rawVec("b", 8))}}
-		}), ErrBadResponse, 1},
-		{"zero vector", reply(func(in []string) openai.EmbeddingResponse {
-			return openai.EmbeddingResponse{Data: []openai.Embedding{vec(0, make([]float32, 8)), vec(1, rawVec("b", 8))}}
-		}), ErrBadResponse, 1},
-		{"empty vector", reply(func(in []string) openai.EmbeddingResponse {
-			return openai.EmbeddingResponse{Data: []openai.Embedding{vec(0, nil), vec(1, nil)}}
-		}), ErrBadResponse, 1},
-		{"malformed json", func(_ int, _ []string, w http.ResponseWriter) bool {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"data": [{"embedding": [0.1, `)
-			return true
-		}, ErrBadResponse, 1},
-		{"429 then ok", func(n int, _ []string, w http.ResponseWriter) bool {
-			if n == 0 {
-				http.Error(w, `{"error":{"message":"slow down","type":"rate_limit"}}`, 429)
-				return true
-			}
-			return false
-		}, nil, 2},
-		{"500 twice", func(_ int, _ []string, w http.ResponseWriter) bool {
-			http.Error(w, "boom", 500)
-			return true
-		}, ErrUnavailable, 2},
-		{"401 not retried", func(_ int, _ []string, w http.ResponseWriter) bool {
-			http.Error(w, `{"error":{"message":"bad key","type":"auth"}}`, 401)
-			return true
-		}, ErrRejected, 1},
+		{"too few vectors", []oaitest.Reply{oaitest.WrongCount(-1)}, ErrBadResponse, "sent 2 texts, got 1 vectors", 1},
+		{"too many vectors", []oaitest.Reply{oaitest.WrongCount(1)}, ErrBadResponse, "sent 2 texts, got 3 vectors", 1},
+		{"no vectors", []oaitest.Reply{oaitest.EmbedData()}, ErrBadResponse, "got 0 vectors", 1},
+		{"inconsistent dimensions", []oaitest.Reply{oaitest.EmbedData(vec(0, rawVec("a", 8)), vec(1, rawVec("b", 7)))}, ErrBadResponse, "dimension 7, want 8", 1},
+		{"repeated index", []oaitest.Reply{oaitest.EmbedData(vec(0, rawVec("a", 8)), vec(0, rawVec("b", 8)))}, ErrBadResponse, "out of range or repeated", 1},
+		{"index out of range", []oaitest.Reply{oaitest.EmbedData(vec(0, rawVec("a", 8)), vec(2, rawVec("b", 8)))}, ErrBadResponse, "out of range or repeated", 1},
+		{"zero vector", []oaitest.Reply{oaitest.EmbedData(vec(0, make([]float32, 8)), vec(1, rawVec("b", 8)))}, ErrBadResponse, "zero vector", 1},
+		{"empty vector", []oaitest.Reply{oaitest.EmbedData(vec(0, nil), vec(1, nil))}, ErrBadResponse, "empty vector", 1},
+		{"malformed json", []oaitest.Reply{oaitest.Raw(200, "application/json", `{"data": [{"embedding": [0.1, `)}, ErrBadResponse, "", 1},
+		{"html page", []oaitest.Reply{oaitest.Raw(200, "text/html", "<html>proxy</html>")}, ErrBadResponse, "", 1},
+		{"429 then ok", []oaitest.Reply{oaitest.Status(429).WithMessage("slow down"), oaitest.OK()}, nil, "", 2},
+		{"503 with short Retry-After then ok", []oaitest.Reply{oaitest.Status(503).WithRetryAfter("0"), oaitest.OK()}, nil, "", 2},
+		{"Retry-After beyond the timeout gives up", []oaitest.Reply{oaitest.Status(429).WithRetryAfter("30"), oaitest.OK()}, ErrUnavailable, "status 429", 1},
+		{"500 twice", []oaitest.Reply{oaitest.Raw(500, "text/plain", "boom")}, ErrUnavailable, "status 500", 2},
+		{"401 not retried", []oaitest.Reply{oaitest.Status(401).WithMessage("bad key"), oaitest.OK()}, ErrRejected, "status 401", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newEmbedServer(t, 8)
-			s.setOverride(tt.override)
-			e := newTestOpenAI(t, s.srv.URL, 8, 5*time.Second, nil)
+			s := newEmbedServer(t, 8, oaitest.EmbedReplies(tt.replies...))
+			e := newTestOpenAI(t, s, 8, 5*time.Second, nil)
 			got, err := e.Embed(context.Background(), []string{"甲", "乙"})
 			if tt.wantErr == nil {
-				if err != nil || len(got) != 2 {
+				if err != nil || len(got) != 2 || !sameVec(got[0], wantVec(t, "甲", 8)) || !sameVec(got[1], wantVec(t, "乙", 8)) {
 					t.Fatalf("Embed = %d vectors, %v; want success", len(got), err)
 				}
-			} else if !errors.Is(err, tt.wantErr) || got != nil {
-				t.Fatalf("Embed = %v, %v; want %v and no vectors", got, err, tt.wantErr)
+			} else if !errors.Is(err, tt.wantErr) || got != nil || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("Embed = %v, %v; want %v (%q) and no vectors", got, err, tt.wantErr, tt.wantMsg)
 			}
-			if s.requests() != tt.wantReqs {
-				t.Errorf("requests = %d, want %d", s.requests(), tt.wantReqs)
+			if s.Count() != tt.wantReqs {
+				t.Errorf("requests = %d, want %d", s.Count(), tt.wantReqs)
 			}
 		})
 	}
 }
 
 func TestOpenAIDimensionMustStayFixed(t *testing.T) {
-	s := newEmbedServer(t, 8)
-	e := newTestOpenAI(t, s.srv.URL, 8, 5*time.Second, nil)
+	s := newEmbedServer(t, 8, oaitest.EmbedReplies(oaitest.OK(), oaitest.WrongDim(16)))
+	e := newTestOpenAI(t, s, 8, 5*time.Second, nil)
 	if _, err := e.Embed(context.Background(), []string{"甲"}); err != nil {
 		t.Fatal(err)
 	}
-	s.setDim(16)
-	if _, err := e.Embed(context.Background(), []string{"乙"}); !errors.Is(err, ErrBadResponse) {
+	if _, err := e.Embed(context.Background(), []string{"乙"}); !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "dimension 16, want 8") {
 		t.Fatalf("err = %v; a changed dimension must not mix into one index", err)
 	}
 }
 
 func TestOpenAIRejectsEmptyText(t *testing.T) {
 	s := newEmbedServer(t, 8)
-	e := newTestOpenAI(t, s.srv.URL, 8, 5*time.Second, nil)
-	if _, err := e.Embed(context.Background(), []string{"甲", "  "}); err == nil || s.requests() != 0 {
-		t.Fatalf("err = %v after %d requests; want an error before any request", err, s.requests())
+	e := newTestOpenAI(t, s, 8, 5*time.Second, nil)
+	if _, err := e.Embed(context.Background(), []string{"甲", "  "}); err == nil || s.Count() != 0 {
+		t.Fatalf("err = %v after %d requests; want an error before any request", err, s.Count())
 	}
 }
 
 func TestOpenAITimeout(t *testing.T) {
-	s := newEmbedServer(t, 8)
-	release := make(chan struct{})
-	defer close(release)
-	s.setOverride(func(_ int, _ []string, w http.ResponseWriter) bool {
-		select {
-		case <-release:
-		case <-time.After(10 * time.Second):
-		}
-		return true
-	})
-	e := newTestOpenAI(t, s.srv.URL, 8, 100*time.Millisecond, nil)
+	s := newEmbedServer(t, 8, oaitest.EmbedReplies(oaitest.Hang()))
+	e := newTestOpenAI(t, s, 8, 100*time.Millisecond, nil)
 	_, err := e.Embed(context.Background(), []string{"甲"})
 	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v; want ErrUnavailable wrapping DeadlineExceeded", err)
 	}
+	if s.Count() != 1 {
+		t.Errorf("requests = %d, want 1 (no retry after a timeout)", s.Count())
+	}
+}
+
+func TestOpenAICallerCancel(t *testing.T) {
+	s := newEmbedServer(t, 8, oaitest.EmbedReplies(oaitest.Hang()))
+	e := newTestOpenAI(t, s, 8, 5*time.Second, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Embed(ctx, []string{"甲"})
+		done <- err
+	}()
+	s.Await(1)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v; want context.Canceled, not ErrUnavailable", err)
+	}
 }
 
 func TestOpenAIKeyNeverLeaks(t *testing.T) {
-	s := newEmbedServer(t, 8)
-	// A misconfigured proxy echoing the Authorization header.
-	s.setOverride(func(n int, _ []string, w http.ResponseWriter) bool {
-		code := []int{401, 500}[n%2]
-		http.Error(w, "denied for Bearer "+oaiTestKey, code)
-		return true
-	})
+	// A misconfigured proxy echoing the Authorization header it received.
+	s := newEmbedServer(t, 8, oaitest.WithEmbed(func(r oaitest.Request) oaitest.Reply {
+		code := []int{401, 500}[(r.N-1)%2]
+		return oaitest.Raw(code, "text/plain", "denied for "+r.Auth)
+	}))
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e := newTestOpenAI(t, s.srv.URL, 8, 5*time.Second, log)
+	e := newTestOpenAI(t, s, 8, 5*time.Second, log)
 	for range 2 {
 		_, err := e.Embed(context.Background(), []string{"甲"})
-		if err == nil || strings.Contains(err.Error(), oaiTestKey) {
-			t.Errorf("err = %v; want an error without the key", err)
+		if err == nil || strings.Contains(err.Error(), oaiTestKey) || !strings.Contains(err.Error(), "[REDACTED]") {
+			t.Errorf("err = %v; want an error with the echoed key redacted", err)
+		}
+	}
+	// The key was sent every time (401, then 500 and its retry), and never shown.
+	reqs := s.Requests()
+	if len(reqs) != 3 {
+		t.Errorf("requests = %d, want 3", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Auth != "Bearer "+oaiTestKey {
+			t.Errorf("request %d: Authorization %q", r.N, r.Auth)
 		}
 	}
 	cfg := OpenAIConfig{BaseURL: "http://x/v1", APIKey: oaiTestKey, Model: "m"}
 	log.Info("config", "cfg", cfg)
-	for _, out := range []string{fmt.Sprintf("%v|%+v|%#v|%s|%v", cfg, cfg, cfg, e, e), logs.String()} {
+	for _, out := range []string{fmt.Sprintf("%v|%+v|%#v|%s|%v|%+v|%#v", cfg, cfg, cfg, e, e, e, e), logs.String()} {
 		if strings.Contains(out, oaiTestKey) {
 			t.Errorf("key leaked: %s", out)
 		}
+	}
+	if !strings.Contains(logs.String(), "retrying") {
+		t.Errorf("the retry after 500 was not logged:\n%s", logs.String())
 	}
 }
 
 func TestNewOpenAIValidates(t *testing.T) {
 	tests := []struct {
-		name string
-		cfg  OpenAIConfig
-		ok   bool
+		name    string
+		cfg     OpenAIConfig
+		ok      bool
+		wantErr string // part of the error when !ok
 	}{
-		{"ok", OpenAIConfig{BaseURL: "http://localhost:11434/v1", Model: "bge-m3"}, true},
-		{"no model", OpenAIConfig{BaseURL: "http://localhost:11434/v1"}, false},
-		{"no url", OpenAIConfig{Model: "m"}, false},
-		{"bad scheme", OpenAIConfig{BaseURL: "file:///x", Model: "m"}, false},
-		{"negative batch", OpenAIConfig{BaseURL: "http://h", Model: "m", BatchSize: -1}, false},
-		{"huge batch", OpenAIConfig{BaseURL: "http://h", Model: "m", BatchSize: 5000}, false},
-		{"negative timeout", OpenAIConfig{BaseURL: "http://h", Model: "m", Timeout: -1}, false},
+		{"ok", OpenAIConfig{BaseURL: "http://localhost:11434/v1", Model: "bge-m3"}, true, ""},
+		{"no model", OpenAIConfig{BaseURL: "http://localhost:11434/v1"}, false, "model is required"},
+		{"no url", OpenAIConfig{Model: "m"}, false, "base URL"},
+		{"bad scheme", OpenAIConfig{BaseURL: "file:///x", Model: "m"}, false, "base URL"},
+		{"negative batch", OpenAIConfig{BaseURL: "http://h", Model: "m", BatchSize: -1}, false, "batch size"},
+		{"huge batch", OpenAIConfig{BaseURL: "http://h", Model: "m", BatchSize: 5000}, false, "batch size"},
+		{"negative timeout", OpenAIConfig{BaseURL: "http://h", Model: "m", Timeout: -1}, false, ""},
+		{"negative retry backoff", OpenAIConfig{BaseURL: "http://h", Model: "m", RetryBackoff: -time.Millisecond}, false, "RetryBackoff"},
+		{"negative max Retry-After", OpenAIConfig{BaseURL: "http://h", Model: "m", MaxRetryAfter: -time.Second}, false, "MaxRetryAfter"},
 	}
 	for _, tt := range tests {
 		e, err := NewOpenAI(tt.cfg)
-		if (err == nil) != tt.ok {
+		if (err == nil) != tt.ok || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("%s: err = %v", tt.name, err)
 		}
-		if err == nil && (e.Model() != tt.cfg.Model || e.batch != DefaultBatchSize || e.conn.Timeout != DefaultOpenAITimeout) {
+		if err == nil && (e.Model() != tt.cfg.Model || e.batch != DefaultBatchSize || e.conn.Timeout != DefaultOpenAITimeout || e.conn.Retry != oai.DefaultPolicy()) {
 			t.Errorf("%s: defaults not applied: %v", tt.name, e)
+		}
+	}
+}
+
+func TestOpenAIRetrySettings(t *testing.T) {
+	tests := []struct {
+		name          string
+		backoff       time.Duration
+		maxRetryAfter time.Duration
+		first         oaitest.Reply
+		timeout       time.Duration
+		wantErr       error
+		wantReqs      int
+	}{
+		// RetryBackoff replaces the 1s default, which would not fit in the timeout.
+		{"backoff within a short timeout", time.Millisecond, 0, oaitest.Status(503), 800 * time.Millisecond, nil, 2},
+		// MaxRetryAfter caps the server's 30s hint to 1ms.
+		{"Retry-After capped", time.Millisecond, time.Millisecond, oaitest.Status(429).WithRetryAfter("30"), 5 * time.Second, nil, 2},
+		// Without the cap the (default 10s) wait outlasts the timeout: give up at once.
+		{"Retry-After not capped", time.Millisecond, 0, oaitest.Status(429).WithRetryAfter("30"), 5 * time.Second, ErrUnavailable, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newEmbedServer(t, 8, oaitest.EmbedReplies(tt.first, oaitest.OK()))
+			e := newOpenAIWith(t, OpenAIConfig{BaseURL: s.URL(), Model: "m", Timeout: tt.timeout,
+				RetryBackoff: tt.backoff, MaxRetryAfter: tt.maxRetryAfter, Logger: slog.New(slog.DiscardHandler)})
+			if want := (oai.Policy{Backoff: tt.backoff, MaxRetryAfter: tt.maxRetryAfter}).Resolved(); e.conn.Retry != want {
+				t.Errorf("retry policy %+v, want %+v", e.conn.Retry, want)
+			}
+			_, err := e.Embed(context.Background(), []string{"甲"})
+			if !errors.Is(err, tt.wantErr) || s.Count() != tt.wantReqs {
+				t.Fatalf("err = %v after %d requests; want %v after %d", err, s.Count(), tt.wantErr, tt.wantReqs)
+			}
+		})
+	}
+}
+
+func TestOpenAIConfigDescribesRetry(t *testing.T) {
+	cfg := OpenAIConfig{BaseURL: "http://x/v1", Model: "m", RetryBackoff: 2 * time.Millisecond, MaxRetryAfter: 3 * time.Second}
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("config", "cfg", cfg)
+	for _, want := range []string{"RetryBackoff: 2ms", "MaxRetryAfter: 3s"} {
+		if !strings.Contains(cfg.String(), want) {
+			t.Errorf("String() = %s; lacks %q", cfg, want)
+		}
+	}
+	for _, want := range []string{"cfg.retry_backoff=2ms", "cfg.max_retry_after=3s"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log %s lacks %q", logs.String(), want)
 		}
 	}
 }
@@ -412,17 +387,14 @@ func ExampleOpenAI_Embed() {
 }
 
 func TestOpenAILongErrorBodyIsShortened(t *testing.T) {
-	s := newEmbedServer(t, 8)
-	s.setOverride(func(_ int, _ []string, w http.ResponseWriter) bool {
-		http.Error(w, strings.Repeat("錯誤頁面 ", 3000), http.StatusNotFound)
-		return true
-	})
-	e := newTestOpenAI(t, s.srv.URL, 8, 5*time.Second, nil)
+	s := newEmbedServer(t, 8, oaitest.EmbedReplies(oaitest.Raw(http.StatusNotFound, "text/plain", strings.Repeat("錯誤頁面 ", 3000))))
+	e := newTestOpenAI(t, s, 8, 5*time.Second, nil)
 	_, err := e.Embed(context.Background(), []string{"甲"})
 	if !errors.Is(err, ErrRejected) {
 		t.Fatalf("err = %v; want ErrRejected", err)
 	}
-	if n := len(err.Error()); n > oai.MaxErrLen+100 {
-		t.Errorf("error message of %d bytes", n)
+	// The server's part is cut to MaxErrLen; Embed then names the texts.
+	if n := len(err.Error()); n > oai.MaxErrLen+len("…")+len(" (texts 0-0 of 1)") || !utf8.ValidString(err.Error()) {
+		t.Errorf("error message of %d bytes (valid UTF-8: %v)", n, utf8.ValidString(err.Error()))
 	}
 }

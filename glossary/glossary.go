@@ -19,7 +19,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/citebot/citebot/embeddings"
+	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/glossary/internal/textnorm"
 )
 
@@ -68,6 +68,16 @@ type Glossary struct {
 	// substrings of the one decompressed data string, so loading allocates
 	// a slice per key, not a string per candidate.
 	m map[string][]cand
+
+	invOnce  sync.Once
+	inv      *inverse
+	stemOnce sync.Once
+	stems    map[string][]cand // Snowball stem of a one-word key → its candidates
+	stemList []string          // the stems, sorted, for their relatives
+
+	rarityOnce sync.Once
+	glossDF    map[string]int32 // Snowball stem → renderings of keys using it
+	glossN     float64
 }
 
 type cand struct {
@@ -151,9 +161,9 @@ func (g *Glossary) get(key string) []cand { return g.m[key] }
 func (g *Glossary) Len() int { return len(g.m) }
 
 // IsEnglish reports whether question is mostly Latin letters, so the caller
-// knows to translate it; it is embeddings.MostlyLatin, the one rule every
+// knows to translate it; it is analysis.MostlyLatin, the one rule every
 // package uses.
-func IsEnglish(question string) bool { return embeddings.MostlyLatin(question) }
+func IsEnglish(question string) bool { return analysis.MostlyLatin(question) }
 
 // Translate proposes Chinese search terms for an English question, a few per
 // English unit, best first within a unit. It is empty when the question has

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
 )
 
@@ -20,7 +23,7 @@ const (
 	answerMaxTokens = 1024
 	// rewriteMaxTokens bounds a one-line query.
 	rewriteMaxTokens = 200
-	// maxPrevious is how many earlier questions Rewrite shows the model: enough
+	// maxPrevious is how many earlier questions Answer and Rewrite show the model: enough
 	// to resolve "it", small enough to keep the prompt cheap.
 	maxPrevious = 6
 	// maxQueryRunes caps a rewritten query (and each previous question) so a
@@ -28,49 +31,88 @@ const (
 	maxQueryRunes = 300
 )
 
-// Answer writes an answer to question from passages only, in the question's
-// language, citing as [三(四)¶2]. onDelta (may be nil) receives the text as it
-// streams, in order; deltas joined equal text, except that a reply which turns
-// out to be the NotInDocument marker, and a leading <think> block of reasoning
-// models, are never sent. grounded is false when the model says the passages
-// do not answer; text then holds whatever the model said besides the marker.
-// With no passages it returns ("", false, nil) without asking the model.
-func (c *Client) Answer(ctx context.Context, question string, passages []corpus.Paragraph, onDelta func(string)) (text string, grounded bool, err error) {
-	if strings.TrimSpace(question) == "" {
-		return "", false, errors.New("llm: answer: empty question")
+// Request is one question for the model to answer from passages.
+type Request struct {
+	Question string
+	// Previous are the asker's earlier questions in this conversation,
+	// oldest first, so that a follow-up can be understood.
+	Previous []string
+	// Passages are shown to the model in this order, each with its label.
+	Passages []corpus.Paragraph
+	// Whole says the passages are the whole document in document order,
+	// not the ones retrieval picked.
+	Whole bool
+	// Title names the document.
+	Title string
+}
+
+// Answer is the model's reply to a Request.
+type Answer struct {
+	// Text is the answer without reasoning blocks or the NotInDocument marker.
+	Text string
+	// Grounded is false when the model said the passages do not answer.
+	Grounded bool
+	// PromptTokens and CompletionTokens are the server's count, 0 when it
+	// reported none.
+	PromptTokens, CompletionTokens int
+}
+
+// Answer writes an answer to the request's question from its passages only,
+// in the question's language, citing as [三(四)¶2]. onDelta (may be nil)
+// receives the text as it streams, in order; deltas joined equal the text,
+// except that a reply which turns out to be the NotInDocument marker, and a
+// leading <think> block of reasoning models, are never sent. With no
+// passages it returns a not-grounded Answer without asking the model.
+//
+// When the server reports reading far fewer prompt tokens than were sent,
+// its context window cut the prompt: Answer returns ErrTruncated rather
+// than an answer from part of the document.
+func (c *Client) Answer(ctx context.Context, r Request, onDelta func(string)) (Answer, error) {
+	if strings.TrimSpace(r.Question) == "" {
+		return Answer{}, errors.New("answer: empty question")
 	}
-	if len(passages) == 0 {
-		return "", false, nil
+	if len(r.Passages) == 0 {
+		return Answer{}, nil
 	}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.conn.Timeout)
 	defer cancel()
 	start := time.Now()
 
-	system, user := answerMessages(question, passages, newNonce())
+	r.Previous = recentQuestions(r.Previous)
+	system, user := answerMessages(r, newNonce())
 	req := c.request(system, user, answerMaxTokens)
+	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	var raw string
-	err = c.withRetry(ctx, "answer", func(ctx context.Context) (bool, error) {
+	var usage *openai.Usage
+	err := c.withRetry(ctx, "answer", func(ctx context.Context) (bool, error) {
 		em := &emitter{fn: onDelta}
-		t, err := c.streamOnce(ctx, req, em)
+		t, u, err := c.streamOnce(ctx, req, em)
 		if err != nil {
 			// Replaying after text reached the user would show it twice.
 			return !em.released, err
 		}
 		em.finish(t)
-		raw = t
+		raw, usage = t, u
 		return false, nil
 	})
 	if err != nil {
-		return "", false, c.classify(ctx, parent, "answer", err)
+		return Answer{}, c.classify(ctx, parent, "answer", err)
 	}
-	text, grounded = interpret(raw)
-	if text == "" && grounded {
-		return "", false, c.classify(ctx, parent, "answer", ErrEmptyReply)
+	var a Answer
+	a.Text, a.Grounded = interpret(raw)
+	if usage != nil {
+		a.PromptTokens, a.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
+		if least := analysis.MinTokens(system + user); a.PromptTokens > 0 && a.PromptTokens < least {
+			return Answer{}, c.classify(ctx, parent, "answer", fmt.Errorf("%w: the server read %d prompt tokens of at least %d sent", ErrTruncated, a.PromptTokens, least))
+		}
 	}
-	c.conn.Log.Debug("llm: answered", "passages", len(passages), "grounded", grounded,
-		"chars", utf8.RuneCountInString(text), "elapsed", time.Since(start))
-	return text, grounded, nil
+	if a.Text == "" && a.Grounded {
+		return Answer{}, c.classify(ctx, parent, "answer", ErrEmptyReply)
+	}
+	c.conn.Log.Debug("answered", "passages", len(r.Passages), "whole", r.Whole, "grounded", a.Grounded,
+		"chars", utf8.RuneCountInString(a.Text), "prompt_tokens", a.PromptTokens, "elapsed", time.Since(start))
+	return a, nil
 }
 
 // request builds a low-temperature, length-bounded chat request, dropping
@@ -94,11 +136,12 @@ func (c *Client) request(system, user string, maxTokens int) openai.ChatCompleti
 	return req
 }
 
-// streamOnce runs one streamed completion and returns the full text.
-func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, em *emitter) (string, error) {
+// streamOnce runs one streamed completion and returns the full text and
+// the token usage when the server reported it.
+func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, em *emitter) (string, *openai.Usage, error) {
 	stream, err := c.conn.API.CreateChatCompletionStream(ctx, req)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer stream.Close()
 	if ct := stream.Header().Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
@@ -106,24 +149,30 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 		// go-openai's SSE reader would silently read as an empty stream.
 		// Its body is unreachable through the stream, so ask again without streaming.
 		stream.Close()
-		c.conn.Log.Info("llm: server does not stream; asking again without streaming")
-		req.Stream = false
-		t, _, err := c.complete(ctx, req)
-		if err == nil {
-			em.update(t)
+		c.conn.Log.Info("server does not stream; asking again without streaming")
+		req.Stream, req.StreamOptions = false, nil
+		resp, err := c.completion(ctx, req)
+		if err != nil {
+			return "", nil, err
 		}
-		return t, err
+		t := resp.Choices[0].Message.Content
+		em.update(t)
+		return t, &resp.Usage, nil
 	}
 
 	var b strings.Builder
 	var finish openai.FinishReason
+	var usage *openai.Usage
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return b.String(), fmt.Errorf("%w: stream: %w", ErrBadReply, err)
+			return b.String(), nil, fmt.Errorf("%w: stream: %w", ErrBadReply, err)
+		}
+		if chunk.Usage != nil {
+			usage = chunk.Usage
 		}
 		for _, ch := range chunk.Choices {
 			if ch.Index != 0 {
@@ -142,25 +191,24 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 	// way as a finished one; every OpenAI-compatible server sends a finish
 	// reason in its last chunk, so its absence means the answer is incomplete.
 	if finish == "" && b.Len() > 0 {
-		return b.String(), fmt.Errorf("%w: stream ended before the model finished", ErrBadReply)
+		return b.String(), nil, fmt.Errorf("%w: stream ended before the model finished", ErrBadReply)
 	}
 	if finish == openai.FinishReasonLength || finish == openai.FinishReasonContentFilter {
-		c.conn.Log.Warn("llm: answer cut short", "finish_reason", string(finish))
+		c.conn.Log.Warn("answer cut short", "finish_reason", string(finish))
 	}
-	return b.String(), nil
+	return b.String(), usage, nil
 }
 
-// complete runs one non-streamed completion and returns the first choice's text.
-func (c *Client) complete(ctx context.Context, req openai.ChatCompletionRequest) (string, openai.FinishReason, error) {
+// completion runs one non-streamed completion; it has at least one choice.
+func (c *Client) completion(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	resp, err := c.conn.API.CreateChatCompletion(ctx, req)
 	if err != nil {
-		return "", "", err
+		return resp, err
 	}
 	if len(resp.Choices) == 0 {
-		return "", "", fmt.Errorf("%w: no choices in reply", ErrBadReply)
+		return resp, fmt.Errorf("%w: no choices in reply", ErrBadReply)
 	}
-	ch := resp.Choices[0]
-	return ch.Message.Content, ch.FinishReason, nil
+	return resp, nil
 }
 
 // interpret strips a reasoning block and the marker from a reply and decides
@@ -246,16 +294,57 @@ func (e *emitter) finish(full string) {
 	}
 }
 
-// Rewrite turns question into a standalone search query: it resolves
-// follow-ups ("那它设在哪里?") using the user's previous questions (oldest
-// first), and when the question is not Chinese it appends Chinese search
-// terms. A Chinese question with no previous questions is already standalone
-// and is returned trimmed without asking the model.
-func (c *Client) Rewrite(ctx context.Context, previous []string, question string) (string, error) {
-	q := strings.TrimSpace(question)
+// RewriteRequest asks for search queries for a question.
+type RewriteRequest struct {
+	Question string
+	// Previous are the asker's earlier questions, oldest first.
+	Previous []string
+	// Title names the document; Language is the language it is written in
+	// ("Traditional Chinese", "English"), the language the queries must be in.
+	Title, Language string
+}
+
+// maxQueries bounds the queries one rewrite may return.
+const maxQueries = 3
+
+// Rewrite turns a question into up to maxQueries standalone search queries
+// in the document's language and wording: it resolves follow-ups ("那它设在
+// 哪里?") with the asker's previous questions, carries a question in another
+// language into the document's, and puts everyday words in the document's
+// terms ("压邻居一头" → 单方面军事优势).
+func (c *Client) Rewrite(ctx context.Context, r RewriteRequest) ([]string, error) {
+	q := strings.TrimSpace(r.Question)
 	if q == "" {
-		return "", errors.New("llm: rewrite: empty question")
+		return nil, errors.New("rewrite: empty question")
 	}
+	r.Previous, r.Question = recentQuestions(r.Previous), truncateRunes(q, 4*maxQueryRunes)
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, c.conn.Timeout)
+	defer cancel()
+
+	system, user := rewriteMessages(r, newNonce())
+	req := c.request(system, user, rewriteMaxTokens)
+	var raw string
+	err := c.withRetry(ctx, "rewrite", func(ctx context.Context) (bool, error) {
+		resp, err := c.completion(ctx, req)
+		if err == nil {
+			raw = resp.Choices[0].Message.Content
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, c.classify(ctx, parent, "rewrite", err)
+	}
+	out := cleanQueries(raw)
+	if len(out) == 0 {
+		return nil, c.classify(ctx, parent, "rewrite", ErrEmptyReply)
+	}
+	return out, nil
+}
+
+// recentQuestions keeps the last maxPrevious non-blank previous questions,
+// oldest first, each trimmed and capped at maxQueryRunes.
+func recentQuestions(previous []string) []string {
 	var prev []string
 	for _, p := range previous {
 		if p = strings.TrimSpace(p); p != "" {
@@ -265,39 +354,32 @@ func (c *Client) Rewrite(ctx context.Context, previous []string, question string
 	if len(prev) > maxPrevious {
 		prev = prev[len(prev)-maxPrevious:]
 	}
-	if len(prev) == 0 && isChinese(q) {
-		return q, nil
-	}
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, c.conn.Timeout)
-	defer cancel()
-
-	system, user := rewriteMessages(prev, truncateRunes(q, 4*maxQueryRunes), newNonce())
-	req := c.request(system, user, rewriteMaxTokens)
-	var raw string
-	err := c.withRetry(ctx, "rewrite", func(ctx context.Context) (bool, error) {
-		t, _, err := c.complete(ctx, req)
-		raw = t
-		return true, err
-	})
-	if err != nil {
-		return "", c.classify(ctx, parent, "rewrite", err)
-	}
-	out := cleanQuery(raw)
-	if out == "" {
-		return "", c.classify(ctx, parent, "rewrite", ErrEmptyReply)
-	}
-	return out, nil
+	return prev
 }
 
-// cleanQuery keeps the first line of a reply, without labels or quotes a
-// model may add despite the rules.
-func cleanQuery(raw string) string {
-	var line string
+// cleanQueries keeps the reply's first maxQueries non-empty lines as
+// queries, without list marks, labels or quotes a model may add.
+func cleanQueries(raw string) []string {
+	var out []string
 	for ln := range strings.SplitSeq(visibleText(raw), "\n") {
-		if ln = strings.TrimSpace(ln); ln != "" {
-			line = ln
-			break
+		if q := cleanQuery(ln); q != "" && len(out) < maxQueries {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// listMark is the bullet or number a model may put before each query.
+// A numbered mark is not followed by a digit, so "3.5%关税" keeps its 3.
+var listMark = regexp.MustCompile(`^(?:[-*•·]\s*|\d{1,2}[.)、]\s*)`)
+
+// cleanQuery trims one line of a rewrite reply to its query, without list
+// marks, labels or quotes a model may add despite the rules.
+func cleanQuery(line string) string {
+	line = strings.TrimSpace(line)
+	if m := listMark.FindString(line); m != "" {
+		if r, _ := utf8.DecodeRuneInString(line[len(m):]); !unicode.IsDigit(r) || strings.ContainsAny(m, "-*•·") {
+			line = line[len(m):]
 		}
 	}
 	for _, p := range []string{"search query:", "standalone query:", "query:", "搜索查询：", "搜索：", "查询：", "查詢：", "检索："} {

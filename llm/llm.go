@@ -36,6 +36,10 @@ var (
 	ErrBadReply = errors.New("llm: malformed reply")
 	// ErrEmptyReply means the model answered with no text at all.
 	ErrEmptyReply = errors.New("llm: empty reply")
+	// ErrTruncated means the server read less of the prompt than was sent:
+	// its context window is smaller than the prompt, and it cut the
+	// document rather than refuse. Ask again with fewer passages.
+	ErrTruncated = errors.New("llm: prompt cut to the server's context window")
 )
 
 // Config configures a Client.
@@ -48,14 +52,21 @@ type Config struct {
 	Model string
 	// Timeout is the hard overall limit for one call, retry included (DefaultTimeout when zero).
 	Timeout time.Duration
+	// RetryBackoff is the wait before the one retry after a 429/5xx that
+	// came without Retry-After (oai.DefaultBackoff, 1s, when zero).
+	RetryBackoff time.Duration
+	// MaxRetryAfter caps the wait a server's Retry-After may ask for
+	// (oai.DefaultMaxRetryAfter, 10s, when zero); a wait that would not end
+	// before the timeout is not waited: the call fails at once.
+	MaxRetryAfter time.Duration
 	// Logger receives retries and warnings (slog.Default() when nil).
 	Logger *slog.Logger
 }
 
 // String describes the config without the API key, so it is safe to log.
 func (c Config) String() string {
-	return fmt.Sprintf("llm.Config{BaseURL: %q, APIKey: %s, Model: %q, Timeout: %s}",
-		c.BaseURL, oai.KeyState(c.APIKey), c.Model, c.Timeout)
+	return fmt.Sprintf("llm.Config{BaseURL: %q, APIKey: %s, Model: %q, Timeout: %s, RetryBackoff: %s, MaxRetryAfter: %s}",
+		c.BaseURL, oai.KeyState(c.APIKey), c.Model, c.Timeout, c.RetryBackoff, c.MaxRetryAfter)
 }
 
 // GoString is String, so %#v cannot leak the key either.
@@ -68,6 +79,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("api_key", oai.KeyState(c.APIKey)),
 		slog.String("model", c.Model),
 		slog.Duration("timeout", c.Timeout),
+		slog.Duration("retry_backoff", c.RetryBackoff),
+		slog.Duration("max_retry_after", c.MaxRetryAfter),
 	)
 }
 
@@ -90,10 +103,18 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("llm: config: negative timeout %s", cfg.Timeout)
 	}
+	if cfg.RetryBackoff < 0 {
+		return nil, fmt.Errorf("llm: config: negative RetryBackoff %s", cfg.RetryBackoff)
+	}
+	if cfg.MaxRetryAfter < 0 {
+		return nil, fmt.Errorf("llm: config: negative MaxRetryAfter %s", cfg.MaxRetryAfter)
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	return &Client{conn: oai.NewConn(cfg.BaseURL, cfg.APIKey, cfg.Model, cfg.Timeout, cfg.Logger, "llm")}, nil
+	conn := oai.NewConn(cfg.BaseURL, cfg.APIKey, cfg.Model, cfg.Timeout, cfg.Logger, "llm")
+	conn.Retry = oai.Policy{Backoff: cfg.RetryBackoff, MaxRetryAfter: cfg.MaxRetryAfter}.Resolved()
+	return &Client{conn: conn}, nil
 }
 
 // Model returns the chat model name.
@@ -101,6 +122,9 @@ func (c *Client) Model() string { return c.conn.Model }
 
 // String describes the client without its API key.
 func (c *Client) String() string { return c.conn.Describe("llm.Client") }
+
+// GoString is String, so %#v cannot leak the key either.
+func (c *Client) GoString() string { return c.String() }
 
 // withRetry runs fn, and once more after a backoff when the first try failed
 // with 429/5xx. ctx already carries the call's overall deadline.
@@ -116,7 +140,7 @@ var errs = oai.Errors{
 	Unavailable: ErrUnavailable,
 	Rejected:    ErrRejected,
 	Bad:         ErrBadReply,
-	Known:       []error{ErrEmptyReply, ErrBadReply, ErrUnavailable, ErrRejected},
+	Known:       []error{ErrEmptyReply, ErrTruncated, ErrBadReply, ErrUnavailable, ErrRejected},
 }
 
 // classify wraps err with the sentinel the bot branches on, the operation and

@@ -3,70 +3,189 @@ package retrieval
 import (
 	"regexp"
 	"strings"
+	"sync"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/citebot/citebot/analysis"
 )
 
 // answerType is the kind of fact a question asks for, when it names one.
 // A question can be about a subject the document discusses and still ask
-// for a fact the document does not give: "how many vaccine doses", "which
-// countries are observers". Classic question answering checks that a
-// candidate passage holds something of the expected type (Hovy et al.,
-// "Question Answering in Webclopedia", 2000); so does this.
+// for a fact the document does not give: "how many vaccine doses", "who
+// composed the anthem", "in which district". Classic question answering
+// checks that a candidate passage holds something of the expected type
+// (Hovy et al., "Question Answering in Webclopedia", 2000); so does this,
+// and the thing must be new: a passage naming the city the question
+// already names does not say which district.
 type answerType int
 
 const (
 	anyAnswer answerType = iota
 	quantityAnswer
 	timeAnswer
-	countryAnswer
+	placeAnswer
+	personAnswer
+	colourAnswer
+	languageAnswer
 )
+
+func (t answerType) String() string {
+	return [...]string{"", "quantity", "time", "place", "person", "colour", "language"}[t]
+}
 
 var (
 	// Measure words that may follow 多少/几 and so name the unit asked for.
 	measures = "个项次名位人家国剂层倍年月天元吨米"
 
-	quantityQ = regexp.MustCompile(`多少|几[` + measures + `]|多长|多高|多大|多远|多久|多重|数量|总量|总额|百分之几|` +
-		`\bhow (many|much|long|large|big|far)\b|\bwhat (percentage|proportion|share|number)\b|\bnumber of\b`)
+	// 这几个国家 ("these few countries") asks no count.
+	// Besides "how many", the nouns that name an amount (Li and Roth's
+	// NUM classes): a population, a budget, a fee, a rate.
+	quantityQ = regexp.MustCompile(`多少|(?:^|[^这那好])几[` + measures + `]|多长|多高|多远|多久|多重|总量|总额|百分之几|` +
+		`人口|预算|会费|经费|费用|成本|价格|汇率|面积|gdp|` +
+		`\bhow (many|much|long|large|big|far)\b|\bwhat (percentage|proportion|share|number|amount)\b|\bnumber of\b|` +
+		`\b(population|budget|fee|fees|cost|costs|price|prices|exchange rate|area|gdp)\b`)
+	colourQ    = regexp.MustCompile(`什么颜色|啥颜色|哪种颜色|什么色|几种颜色|\b(what|which) colou?rs?\b`)
+	languageQ  = regexp.MustCompile(`什么语言|哪些语言|哪种语言|哪几种语言|官方语言|工作语言|\b(what|which) languages?\b|\bofficial languages?\b`)
+	colourRe   = regexp.MustCompile(`[红橙黄绿青蓝紫白黑灰金银棕粉][色]|\b(red|orange|yellow|green|blue|purple|white|black|grey|gray|gold|silver|brown|pink)\b`)
+	languageRe = regexp.MustCompile(`\p{Han}{1,3}[语文](?:和|、|,|。|为|是|$)|\b(english|russian|chinese|french|spanish|arabic|german|hindi|urdu|persian) language\b`)
 	// unitQ captures the unit right after 多少 or 几 (多少剂, 几个).
-	unitQ     = regexp.MustCompile(`(?:多少|几)([` + measures + `])`)
-	timeQ     = regexp.MustCompile(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|\bwhen\b|\bwhat (year|date|month|day)\b|\bwhich year\b`)
-	countryQ  = regexp.MustCompile(`哪些国家|哪个国家|哪几个国家|哪国|\b(which|what) (countries|country|states|nations)\b`)
-	number    = regexp.MustCompile(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
-	date      = regexp.MustCompile(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日`)
-	stateName = regexp.MustCompile(`共和国|联邦|王国|斯坦`)
+	unitQ    = regexp.MustCompile(`(?:多少|几)([` + measures + `])`)
+	timeQ    = regexp.MustCompile(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|\bwhen\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
+	placeQ   = regexp.MustCompile(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|\bwhere\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
+	personQ  = regexp.MustCompile(`谁|哪位|\bwho\b|\bwhom\b`)
+	numberRe = regexp.MustCompile(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
+	dateRe   = regexp.MustCompile(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+	// Places named in a passage: after a verb of location, before a verb
+	// of meeting, or with an administrative suffix (北京市, 新疆维吾尔自治区).
+	placeRe = regexp.MustCompile(`(?:设在|位于|坐落于|总部设在|总部位于)(\p{Han}{2,5}?)(?:的|,|。)|在(\p{Han}{2,4}?)(?:举行|召开|举办|签署)|(\p{Han}{2,6}(?:省|自治区|特别行政区|\p{Han}市))`)
+	// People named in a passage: a title and a name.
+	personRe = regexp.MustCompile(`(?:主席|总统|总理|秘书长|主任|院长|部长|大使|先生|女士)\p{Han}{2,4}|\b(?:mr|ms|mrs|dr|president|director|secretary-general)\.? [a-z]+`)
 )
 
-// expectedAnswer reads what kind of fact a folded question asks for, and for
-// quantities the unit it names ("" when none).
-func expectedAnswer(folded string) (answerType, string) {
+// whereInText asks where the document says something, not for a place.
+var whereInText = regexp.MustCompile(`\bwhere (does|do|is|in) (the |this )?(declaration|document|text|license|licence|agreement|policy|guide)\b|(宣言|文件|文档)(的)?(哪里|哪儿|哪个部分|哪一部分)`)
+
+// expectedAnswer reads what kind of fact a folded question asks for.
+func expectedAnswer(folded string) answerType {
 	switch {
-	case countryQ.MatchString(folded):
-		return countryAnswer, ""
+	case whereInText.MatchString(folded):
+		return anyAnswer
+	case colourQ.MatchString(folded):
+		return colourAnswer
+	case languageQ.MatchString(folded):
+		return languageAnswer
+	case placeQ.MatchString(folded):
+		return placeAnswer
 	case timeQ.MatchString(folded):
-		return timeAnswer, ""
+		return timeAnswer
 	case quantityQ.MatchString(folded):
-		if m := unitQ.FindStringSubmatch(folded); m != nil && m[1] != "个" {
-			return quantityAnswer, m[1]
-		}
-		return quantityAnswer, ""
+		return quantityAnswer
+	case personQ.MatchString(folded):
+		return personAnswer
 	}
-	return anyAnswer, ""
+	return anyAnswer
 }
 
-// holds reports whether a folded passage contains a fact of the type: a
-// number (with the unit asked for, if any), a date, or a state's name.
-func holds(t answerType, unit, passage string) bool {
+// holds reports whether a folded passage states a fact of the type that the
+// folded question does not already state.
+func holds(t answerType, passage, question string) bool {
+	isNew := func(s string) bool { return s != "" && !sharesPair(s, question) }
 	switch t {
 	case quantityAnswer:
-		for _, m := range number.FindAllStringIndex(passage, -1) {
-			if unit == "" || strings.HasPrefix(strings.TrimLeft(passage[m[1]:], " "), unit) || strings.HasSuffix(passage[m[0]:m[1]], unit) {
+		unit := ""
+		if m := unitQ.FindStringSubmatch(question); m != nil && m[1] != "个" {
+			unit = m[1]
+		}
+		for _, m := range numberRe.FindAllStringIndex(passage, -1) {
+			n := passage[m[0]:m[1]]
+			if !isNew(n) {
+				continue
+			}
+			if unit == "" || strings.HasPrefix(strings.TrimLeft(passage[m[1]:], " "), unit) || strings.HasSuffix(n, unit) {
 				return true
 			}
 		}
-		return false
 	case timeAnswer:
-		return date.MatchString(passage)
-	case countryAnswer:
-		return stateName.MatchString(passage)
+		for _, d := range dateRe.FindAllString(passage, -1) {
+			if isNew(d) {
+				return true
+			}
+		}
+	case placeAnswer:
+		for _, m := range placeRe.FindAllStringSubmatch(passage, -1) {
+			if isNew(m[1]) || isNew(m[2]) || isNew(m[3]) {
+				return true
+			}
+		}
+		return namesCountry(passage, isNew)
+	case colourAnswer:
+		return colourRe.MatchString(passage)
+	case languageAnswer:
+		for _, l := range languageRe.FindAllString(passage, -1) {
+			if isNew(strings.TrimRight(l, "和、,。为是")) {
+				return true
+			}
+		}
+	case personAnswer:
+		for _, p := range personRe.FindAllString(passage, -1) {
+			if isNew(p) {
+				return true
+			}
+		}
+		// Who proposed or decided something is often a state.
+		return namesCountry(passage, isNew)
 	}
-	return true
+	return false
+}
+
+// sharesPair reports whether the name s is already in the question: the
+// question holds it or two neighbouring characters of it (塔吉克 names
+// 塔吉克斯坦), or, for a Latin name, the name itself.
+func sharesPair(s, question string) bool {
+	if strings.Contains(question, s) {
+		return true
+	}
+	rs := []rune(s)
+	for i := 0; i+2 <= len(rs); i++ {
+		if analysis.IsHan(rs[i]) && analysis.IsHan(rs[i+1]) && strings.Contains(question, string(rs[i:i+2])) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	countriesOnce sync.Once
+	countries     []string
+)
+
+// namesCountry reports whether passage names a country for which isNew
+// holds. The names, in Chinese and English, come from CLDR through
+// golang.org/x/text, folded as every text is.
+func namesCountry(passage string, isNew func(string) bool) bool {
+	countriesOnce.Do(func() {
+		tags := []language.Tag{language.SimplifiedChinese, language.English}
+		for a := 'A'; a <= 'Z'; a++ {
+			for b := 'A'; b <= 'Z'; b++ {
+				code := string([]rune{a, b})
+				r, err := language.ParseRegion(code)
+				if err != nil || !r.IsCountry() || code == "UN" || code == "EU" || code == "EZ" {
+					continue // groupings of countries are no answer to "which country"
+				}
+				for _, t := range tags {
+					if n := display.Regions(t).Name(r); len([]rune(n)) >= 2 {
+						countries = append(countries, analysis.Fold(n))
+					}
+				}
+			}
+		}
+	})
+	for _, c := range countries {
+		if strings.Contains(passage, c) && isNew(c) {
+			return true
+		}
+	}
+	return false
 }

@@ -17,7 +17,7 @@ func buildDefault(tb testing.TB) *Index {
 	tb.Helper()
 	doc := corpus.Default()
 	emb, _ := LocalEmbedder(context.Background(), doc)
-	ix, err := Build(context.Background(), doc, emb, Options{Translator: GlossaryTranslator{glossary.Default()}})
+	ix, err := Build(context.Background(), doc, emb, Options{Lexicon: GlossaryLexicon{glossary.Default()}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -113,17 +113,31 @@ func TestSearchSmallCorpus(t *testing.T) {
 	}
 }
 
-// The quality gates of the core issue: the shared dev questions, and the
-// probe questions the grounding rule was calibrated on (a regression guard,
-// not a measure of generalisation).
+// The quality gates: the shared dev sets (dev.jsonl, dev-everyday.jsonl,
+// copied from shared/eval), our held-out everyday questions, written by
+// someone who never saw the system's output, and the probe questions the
+// first grounding rule was calibrated on (a regression guard). The
+// everyday targets are the understanding issue's; the others hold what
+// was reached before it.
 func TestRetrievalQuality(t *testing.T) {
 	ix := buildDefault(t)
 	tests := []struct {
-		file                          string
-		zhRecall, mrr, refused, wrong float64
+		file string
+		// zh and en are the least recall@5 per language.
+		zh, en float64
+		// mrr is the least MRR over all answerable questions.
+		mrr float64
+		// answered is the least share of answerable questions answered
+		// outright; refused the most refused.
+		answered, refused float64
+		// declined is the least share of unanswerable questions refused or
+		// judged uncertain.
+		declined float64
 	}{
-		{"testdata/dev.jsonl", 0.90, 0.75, 0.80, 0.05},
-		{"testdata/probe.jsonl", 0.90, 0.75, 0.60, 0.10},
+		{"testdata/dev.jsonl", 0.95, 1.00, 0.88, 0.85, 0.05, 0.99},
+		{"testdata/dev-everyday.jsonl", 0.60, 0.70, 0.40, 0.50, 0.10, 0.85},
+		{"testdata/everyday-heldout.jsonl", 0.65, 0.60, 0.50, 0.50, 0.10, 0.85},
+		{"testdata/probe.jsonl", 1.00, 1.00, 0.95, 0.90, 0.05, 0.60},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -133,17 +147,23 @@ func TestRetrievalQuality(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("\n%s", FormatSummary(sum))
-			if zh := sum.ByLang["zh"]; zh.Recall < tt.zhRecall {
-				t.Errorf("Chinese recall@5 = %.3f, want >= %.2f", zh.Recall, tt.zhRecall)
+			if zh := sum.ByLang["zh"]; zh.Recall < tt.zh {
+				t.Errorf("Chinese recall@5 = %.3f, want >= %.2f", zh.Recall, tt.zh)
+			}
+			if en := sum.ByLang["en"]; en.Recall < tt.en {
+				t.Errorf("English recall@5 = %.3f, want >= %.2f", en.Recall, tt.en)
 			}
 			if sum.All.MRR < tt.mrr {
 				t.Errorf("MRR = %.3f, want >= %.2f", sum.All.MRR, tt.mrr)
 			}
-			if sum.Refused < tt.refused {
-				t.Errorf("unanswerable refused = %.3f, want >= %.2f", sum.Refused, tt.refused)
+			if sum.All.Answered < tt.answered {
+				t.Errorf("answerable answered outright = %.3f, want >= %.2f", sum.All.Answered, tt.answered)
 			}
-			if sum.All.WronglyRefused > tt.wrong {
-				t.Errorf("answerable wrongly refused = %.3f, want <= %.2f", sum.All.WronglyRefused, tt.wrong)
+			if sum.All.WronglyRefused > tt.refused {
+				t.Errorf("answerable refused = %.3f, want <= %.2f", sum.All.WronglyRefused, tt.refused)
+			}
+			if d := sum.Refused + sum.Uncertain; d < tt.declined {
+				t.Errorf("unanswerable refused or uncertain = %.3f, want >= %.2f", d, tt.declined)
 			}
 		})
 	}
@@ -217,11 +237,18 @@ func TestLibraryReloadWhileSearching(t *testing.T) {
 					return
 				}
 				// Every hit comes from one document, never a mix.
-				for _, h := range res.Hits {
-					if h.Paragraph.Label == "一¶2" && len(res.Hits) > 2 {
-						t.Errorf("hits mix two documents: %v", labels(res.Hits))
-						return
+				from := func(d *corpus.Document) int {
+					n := 0
+					for _, h := range res.Hits {
+						if p, ok := d.Paragraph(h.Paragraph.Label); ok && p.Text == h.Paragraph.Text {
+							n++
+						}
 					}
+					return n
+				}
+				if n := len(res.Hits); from(a) != n && from(b) != n {
+					t.Errorf("hits mix two documents: %v", labels(res.Hits))
+					return
 				}
 			}
 		}()
@@ -283,9 +310,9 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 // Above exhaustiveLimit the vectors only re-rank the lexical candidates. On
-// the declaration, forcing that path must rank the dev questions as the
-// exhaustive search does.
-func TestRerankMatchesExhaustive(t *testing.T) {
+// the declaration, forcing that path must lose no dev question's gold
+// paragraph from the top 5 and change no judgement.
+func TestRerankLosesNothingOnDev(t *testing.T) {
 	ctx := context.Background()
 	exhaustive := buildDefault(t)
 	rerank := buildDefault(t)
@@ -299,8 +326,8 @@ func TestRerankMatchesExhaustive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(labels(a.Hits), labels(b.Hits)) || a.Grounded != b.Grounded {
-			t.Errorf("%s: exhaustive %v %v, re-ranked %v %v", c.ID, labels(a.Hits), a.Grounded, labels(b.Hits), b.Grounded)
+		if ra, rb := firstGold(labels(a.Hits), c.Gold), firstGold(labels(b.Hits), c.Gold); (ra > 0) != (rb > 0) || a.Outcome != b.Outcome {
+			t.Errorf("%s: exhaustive %v %v, re-ranked %v %v", c.ID, labels(a.Hits), a.Outcome, labels(b.Hits), b.Outcome)
 		}
 	}
 }

@@ -3,7 +3,7 @@ package retrieval
 import (
 	"math"
 
-	"github.com/citebot/citebot/embeddings"
+	"github.com/citebot/citebot/analysis"
 )
 
 // BM25 parameters: the usual defaults; paragraphs of this kind of document
@@ -38,10 +38,10 @@ func newLexical(texts, titles []string) *lexical {
 	var total float32
 	for i, t := range texts {
 		tf := make(map[string]float32)
-		for _, term := range embeddings.Terms(t) {
+		for _, term := range analysis.Terms(t) {
 			tf[term]++
 		}
-		for _, term := range embeddings.Terms(titles[i]) {
+		for _, term := range analysis.Terms(titles[i]) {
 			tf[term] += titleBoost
 		}
 		var n float32
@@ -110,7 +110,7 @@ func (lx *lexical) known(term string) bool { return len(lx.postings[term]) > 0 }
 func queryTerms(folded string) []queryTerm {
 	count := make(map[string]float64)
 	var order []string
-	for _, t := range embeddings.Terms(folded) {
+	for _, t := range analysis.Terms(folded) {
 		if _, ok := count[t]; !ok {
 			order = append(order, t)
 		}
@@ -119,7 +119,7 @@ func queryTerms(folded string) []queryTerm {
 	out := make([]queryTerm, 0, len(order))
 	for _, t := range order {
 		w := count[t]
-		if !embeddings.IsBigram(t) && isSingleHan(t) {
+		if !analysis.IsBigram(t) && isSingleHan(t) {
 			w *= unigramWeight
 		}
 		out = append(out, queryTerm{term: t, weight: w})

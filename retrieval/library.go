@@ -53,9 +53,6 @@ func (l *Library) Search(ctx context.Context, question string, k int) (Result, e
 	return l.Index().Search(ctx, question, k)
 }
 
-// Resolve resolves a label or section reference in the serving index.
-func (l *Library) Resolve(ref string) ([]corpus.Paragraph, error) { return l.Index().Resolve(ref) }
-
 // Reload indexes doc and, if that succeeds completely, makes it the serving
 // index. On any error the old index keeps serving. A second reload while one
 // runs is refused with ErrReloadInProgress rather than queued, so an admin is

@@ -31,6 +31,9 @@ type Handler interface {
 	Complete(prefix string, n int) []string
 	// RecordVote stores a 👍/👎 on an answer.
 	RecordVote(ctx context.Context, v bot.Vote) error
+	// Describe says what the serving document is, for the commands'
+	// descriptions; it changes with a reload.
+	Describe() bot.Description
 }
 
 // Config configures Run.
@@ -152,6 +155,7 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 		appID = s.State.Application.ID
 	}
 	s.State.RUnlock()
+	a.appID = appID
 	if err := a.register(ctx, appID, cfg.GuildID); err != nil {
 		return err
 	}
@@ -172,6 +176,7 @@ type adapter struct {
 
 	maxAttachment int
 	download      *http.Client
+	appID         string // set before the commands are first registered
 	editInterval  time.Duration
 
 	votes   *lru[answered]
@@ -295,7 +300,7 @@ func (a *adapter) close() {
 func (a *adapter) register(ctx context.Context, appID, guildID string) error {
 	ctx, cancel := context.WithTimeout(ctx, restTimeout)
 	defer cancel()
-	cmds, err := a.s.ApplicationCommandBulkOverwrite(appID, guildID, Commands(), discordgo.WithContext(ctx))
+	cmds, err := a.s.ApplicationCommandBulkOverwrite(appID, guildID, Commands(a.h.Describe()), discordgo.WithContext(ctx))
 	if err != nil {
 		where := "globally"
 		if guildID != "" {
@@ -307,52 +312,69 @@ func (a *adapter) register(ctx context.Context, appID, guildID string) error {
 	return nil
 }
 
-// Commands are the slash commands the bot registers.
-func Commands() []*discordgo.ApplicationCommand {
+// maxReloadFiles is how many documents one /reload may attach.
+const maxReloadFiles = 4
+
+// reloadFileOptions are the attachment options of /reload.
+var reloadFileOptions = []string{"file", "file2", "file3", "file4"}
+
+// Commands are the slash commands the bot registers, described for the
+// serving document d in English, Simplified and Traditional Chinese.
+func Commands(d bot.Description) []*discordgo.ApplicationCommand {
 	manage := int64(discordgo.PermissionManageGuild)
 	no := false
+	example := ""
+	if len(d.Labels) > 0 {
+		example = d.Labels[0]
+	}
+	words := func(m bot.Msg, args ...any) (string, *map[discordgo.Locale]string) {
+		loc := map[discordgo.Locale]string{
+			discordgo.ChineseCN: truncate(bot.Say(bot.Simplified, m, args...), maxDescription),
+			discordgo.ChineseTW: truncate(bot.Say(bot.Traditional, m, args...), maxDescription),
+		}
+		return truncate(bot.Say(bot.English, m, args...), maxDescription), &loc
+	}
+	askDesc, askLoc := words(bot.MsgAskDescription, d.Title)
+	citeDesc, citeLoc := words(bot.MsgCiteDescription, example)
+	helpDesc, helpLoc := words(bot.MsgHelpDescription)
+	reloadDesc, reloadLoc := words(bot.MsgReloadDescription)
+	var files []*discordgo.ApplicationCommandOption
+	for i, name := range reloadFileOptions[:maxReloadFiles] {
+		desc := "A new document (.txt or .md)"
+		if i > 0 {
+			desc = "Another document of the corpus"
+		}
+		files = append(files, &discordgo.ApplicationCommandOption{
+			Type: discordgo.ApplicationCommandOptionAttachment, Name: name, Description: desc,
+		})
+	}
 	return []*discordgo.ApplicationCommand{
 		{
-			Name:        "ask",
-			Description: "Ask a question about the 2021 SCO Dushanbe Declaration",
-			DescriptionLocalizations: &map[discordgo.Locale]string{
-				discordgo.ChineseTW: "就《上合組織杜尚別宣言》提問",
-			},
+			Name: "ask", Description: askDesc, DescriptionLocalizations: askLoc,
 			Options: []*discordgo.ApplicationCommandOption{{
 				Type: discordgo.ApplicationCommandOptionString, Name: "question",
 				Description: "Your question", Required: true, MaxLength: 1000,
 			}},
 		},
 		{
-			Name:        "cite",
-			Description: "Show a passage by its label, e.g. 三(四)¶2",
-			DescriptionLocalizations: &map[discordgo.Locale]string{
-				discordgo.ChineseTW: "依標籤顯示原文段落，例如 三(四)¶2",
-			},
+			Name: "cite", Description: citeDesc, DescriptionLocalizations: citeLoc,
 			Options: []*discordgo.ApplicationCommandOption{{
 				Type: discordgo.ApplicationCommandOptionString, Name: "label",
 				Description: "Passage label", Required: true, Autocomplete: true,
 			}},
 		},
 		{
-			Name:                     "reload",
-			Description:              "Reload the document (admins)",
+			Name: "reload", Description: reloadDesc, DescriptionLocalizations: reloadLoc,
 			DefaultMemberPermissions: &manage,
 			DMPermission:             &no,
-			Options: []*discordgo.ApplicationCommandOption{{
-				Type: discordgo.ApplicationCommandOptionAttachment, Name: "file",
-				Description: "A new corpus (.txt or .md)", Required: false,
-			}},
+			Options:                  files,
 		},
-		{
-			Name:        "help",
-			Description: "How to use the bot",
-			DescriptionLocalizations: &map[discordgo.Locale]string{
-				discordgo.ChineseTW: "使用說明",
-			},
-		},
+		{Name: "help", Description: helpDesc, DescriptionLocalizations: helpLoc},
 	}
 }
+
+// maxDescription is Discord's limit on a command's description.
+const maxDescription = 100
 
 // tracker runs the handlers' goroutines so that shutdown can wait for them.
 type tracker struct {

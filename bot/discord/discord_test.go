@@ -62,8 +62,8 @@ func defaultReply(req bot.Request) bot.Reply {
 			return bot.Reply{Answer: "只有伺服器管理員可以重新載入文件。", Mode: "error", Private: true}
 		}
 		n := 0
-		if req.Attachment != nil {
-			n = utf8.RuneCount(req.Attachment.Data)
+		for _, a := range req.Attachments {
+			n += utf8.RuneCount(a.Data)
 		}
 		return bot.Reply{Answer: fmt.Sprintf("已重新載入文件（%d 字）。", n), Mode: "reload"}
 	case bot.KindHelp:
@@ -88,6 +88,10 @@ func (f *fakeBot) Complete(prefix string, n int) []string {
 		}
 	}
 	return out
+}
+
+func (f *fakeBot) Describe() bot.Description {
+	return bot.Description{Title: "上海合作組織二十周年杜尚別宣言", Labels: []string{"三(四)¶2", "三(四)", "三"}}
 }
 
 func (f *fakeBot) RecordVote(ctx context.Context, v bot.Vote) error {
@@ -455,8 +459,13 @@ func TestRunRegistersCommands(t *testing.T) {
 			if reload.Perm == nil || *reload.Perm != "32" {
 				t.Errorf("/reload default_member_permissions %v, want \"32\" (Manage Server)", reload.Perm)
 			}
-			if len(reload.Options) != 1 || reload.Options[0].Type != fakediscord.OptionAttachment || reload.Options[0].Required {
-				t.Errorf("/reload options %+v, want one optional attachment", reload.Options)
+			if len(reload.Options) != maxReloadFiles {
+				t.Errorf("/reload options %+v, want %d optional attachments", reload.Options, maxReloadFiles)
+			}
+			for _, o := range reload.Options {
+				if o.Type != fakediscord.OptionAttachment || o.Required {
+					t.Errorf("/reload option %+v, want an optional attachment", o)
+				}
 			}
 			if put.Auth != "Bot "+h.srv.Token {
 				t.Errorf("Authorization %q", put.Auth)
@@ -595,7 +604,7 @@ func TestReloadPermissions(t *testing.T) {
 				t.Error("/reload was not deferred ephemerally")
 			}
 			req := h.bot.next(t)
-			if req.Kind != bot.KindReload || req.Perms != tc.want || req.Attachment != nil || len(req.RoleIDs) != 1 {
+			if req.Kind != bot.KindReload || req.Perms != tc.want || len(req.Attachments) != 0 || len(req.RoleIDs) != 1 {
 				t.Errorf("request %+v, want perms %+v", req, tc.want)
 			}
 			want := defaultReply(req).Answer
@@ -607,20 +616,39 @@ func TestReloadPermissions(t *testing.T) {
 	}
 }
 
-func TestReloadAttachment(t *testing.T) {
+func TestReloadAttachments(t *testing.T) {
 	h := start(t, fakediscord.Options{}, Config{MaxAttachmentBytes: 1 << 10})
 	body := []byte("序言\n成員國元首……\n")
+	body2 := []byte("# Terms\n\nSome text.\n")
 	url := h.srv.AddFile("corpus.txt", body)
+	url2 := h.srv.AddFile("terms.md", body2)
+	puts := func(calls []fakediscord.Call) int {
+		n := 0
+		for _, c := range calls {
+			if isCommandsPut(c) {
+				n++
+			}
+		}
+		return n
+	}
+	registered := puts(h.srv.Calls())
 	s := h.send(t, fakediscord.Interaction{Name: "reload", Member: member(fakediscord.PermAdministrator),
-		Options:     []fakediscord.Option{{Name: "file", Type: fakediscord.OptionAttachment, Value: "42"}},
-		Attachments: []fakediscord.Attachment{{ID: "42", Filename: "corpus.txt", Size: len(body), URL: url}}})
+		Options: []fakediscord.Option{{Name: "file", Type: fakediscord.OptionAttachment, Value: "42"},
+			{Name: "file2", Type: fakediscord.OptionAttachment, Value: "43"}},
+		Attachments: []fakediscord.Attachment{{ID: "42", Filename: "corpus.txt", Size: len(body), URL: url},
+			{ID: "43", Filename: "terms.md", Size: len(body2), URL: url2}}})
 	req := h.bot.next(t)
-	if req.Attachment == nil || req.Attachment.Name != "corpus.txt" || !bytes.Equal(req.Attachment.Data, body) {
-		t.Fatalf("attachment %+v, want %q", req.Attachment, body)
+	if len(req.Attachments) != 2 || req.Attachments[0].Name != "corpus.txt" || !bytes.Equal(req.Attachments[0].Data, body) ||
+		req.Attachments[1].Name != "terms.md" || !bytes.Equal(req.Attachments[1].Data, body2) {
+		t.Fatalf("attachments %+v, want both files", req.Attachments)
 	}
 	h.edit(t, s, func(m map[string]any) bool { return m["content"] == defaultReply(req).Answer })
-	if n := h.srv.Downloads("corpus.txt"); n != 1 {
-		t.Errorf("%d downloads, want 1", n)
+	if n := h.srv.Downloads("corpus.txt") + h.srv.Downloads("terms.md"); n != 2 {
+		t.Errorf("%d downloads, want 2", n)
+	}
+	// The commands describe the document, so a reload registers them again.
+	if _, err := h.srv.WaitCalls(h.ctx, func(calls []fakediscord.Call) bool { return puts(calls) > registered }); err != nil {
+		t.Errorf("the commands were not registered again after the reload: %v", err)
 	}
 }
 

@@ -101,17 +101,19 @@ func TestEndToEndReload(t *testing.T) {
 
 	// A member without permission is refused and the index stays.
 	r := reload(member(0, "r1"), "new.txt", changed)
-	if c := fmt.Sprint(r["content"]); !strings.Contains(c, "admins") || lib.Document() != before {
+	// The interaction carries no text, so the reply speaks the asker's
+	// Discord locale (zh-TW in the fake).
+	if c := fmt.Sprint(r["content"]); c != bot.Say(bot.Traditional, bot.MsgForbidden) || lib.Document() != before {
 		t.Errorf("non-admin reload: %q, index swapped: %v", c, lib.Document() != before)
 	}
 	// A broken attachment is refused and the old index keeps answering.
 	r = reload(member(fakediscord.PermAdministrator), "broken.txt", []byte("成員國\xff\xfe\x00"))
-	if c := fmt.Sprint(r["content"]); !strings.Contains(c, "old corpus keeps serving") || lib.Document() != before {
+	if c := fmt.Sprint(r["content"]); !strings.HasPrefix(c, "重新載入失敗,舊文件繼續使用") || strings.Contains(c, "corpus ") || lib.Document() != before {
 		t.Errorf("broken reload: %q", c)
 	}
 	// An admin's changed document is swapped in and the diff reported.
 	r = reload(member(fakediscord.PermManageGuild), "new.txt", changed)
-	if c := fmt.Sprint(r["content"]); !strings.Contains(c, "1 changed") || !strings.Contains(c, "0 added") {
+	if c := fmt.Sprint(r["content"]); !strings.Contains(c, "修改 1") || !strings.Contains(c, "新增 0") {
 		t.Errorf("admin reload reply %q, want the diff", c)
 	}
 	if lib.Document() == before {
@@ -137,7 +139,7 @@ func TestEndToEndRateLimitAndMention(t *testing.T) {
 	f := h.wait(t, "an ephemeral rate-limit follow-up", func(c fakediscord.Call) bool {
 		return c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token
 	}).JSON()
-	if flags(f)&64 == 0 || !strings.Contains(fmt.Sprint(f["content"]), "too fast") {
+	if flags(f)&64 == 0 || !strings.Contains(fmt.Sprint(f["content"]), "提问太快了") {
 		t.Errorf("third question: %v, want an ephemeral rate-limit message", f)
 	}
 

@@ -22,22 +22,23 @@ const (
 	voteDown = "citebot:vote:down"
 )
 
-// User-facing messages; the details go to the log.
-const (
-	msgFailed      = "抱歉，處理時發生錯誤，請稍後再試。"
-	msgUnknown     = "未知的指令。"
-	msgBadFile     = "只接受 .txt 或 .md 檔案。"
-	msgTooLarge    = "檔案太大（上限 %d 位元組）。"
-	msgDownload    = "無法下載附件，請重試。"
-	msgThanks      = "感謝回饋！"
-	msgVoteExpired = "這則回答已過期，無法記錄回饋。"
-)
+// locale maps a Discord locale to the bot's reply languages: what an
+// interaction is answered in when its text does not tell.
+func locale(l discordgo.Locale) bot.Lang {
+	switch l {
+	case discordgo.ChineseCN:
+		return bot.Simplified
+	case discordgo.ChineseTW:
+		return bot.Traditional
+	}
+	return bot.English
+}
 
 // answered is what a message answered, kept so a vote can be recorded.
 type answered struct {
 	Question string
 	Labels   []string
-	Mode     string
+	Mode     bot.Mode
 	Model    string
 }
 
@@ -103,8 +104,9 @@ func (a *adapter) command(ctx context.Context, i *discordgo.Interaction) {
 	data := i.ApplicationCommandData()
 	req := requester(i)
 	req.Conversation = a.conversation(i.ChannelID, i.GuildID)
+	req.Lang = locale(i.Locale)
 	ephemeral := false
-	var att *discordgo.MessageAttachment
+	var atts []*discordgo.MessageAttachment
 	switch data.Name {
 	case "ask":
 		req.Kind, req.Text = bot.KindAsk, optionString(data.Options, "question")
@@ -114,18 +116,18 @@ func (a *adapter) command(ctx context.Context, i *discordgo.Interaction) {
 		req.Kind, ephemeral = bot.KindHelp, true
 	case "reload":
 		req.Kind, ephemeral = bot.KindReload, true
-		if id := optionString(data.Options, "file"); id != "" && data.Resolved != nil {
-			att = data.Resolved.Attachments[id]
-		}
-		// Refuse before downloading anything.
-		if att != nil {
-			if msg := a.checkAttachment(att); msg != "" {
-				a.respondNow(ctx, i, msg)
-				return
+		for _, name := range reloadFileOptions {
+			if id := optionString(data.Options, name); id != "" && data.Resolved != nil && data.Resolved.Attachments[id] != nil {
+				atts = append(atts, data.Resolved.Attachments[id])
 			}
 		}
+		// Refuse before downloading anything.
+		if msg := a.checkAttachments(atts, req.Lang); msg != "" {
+			a.respondNow(ctx, i, msg)
+			return
+		}
 	default:
-		a.respondNow(ctx, i, msgUnknown)
+		a.respondNow(ctx, i, bot.Say(req.Lang, bot.MsgUnknownCommand))
 		return
 	}
 
@@ -133,14 +135,14 @@ func (a *adapter) command(ctx context.Context, i *discordgo.Interaction) {
 		a.logErr(i, "deferring the response", err)
 		return
 	}
-	if att != nil {
+	for _, att := range atts {
 		body, err := a.fetch(ctx, att.URL)
 		if err != nil {
 			a.logErr(i, "downloading the attachment "+att.Filename, err)
-			a.deliver(ctx, i, bot.Reply{Answer: msgDownload, Mode: "error", Private: true}, ephemeral)
+			a.deliver(ctx, i, bot.Reply{Answer: bot.Say(req.Lang, bot.MsgDownloadFailed), Mode: bot.ModeError, Private: true, Lang: req.Lang}, ephemeral)
 			return
 		}
-		req.Attachment = &bot.Attachment{Name: att.Filename, Data: body}
+		req.Attachments = append(req.Attachments, bot.Attachment{Name: att.Filename, Data: body})
 	}
 
 	p := a.startProgress(ctx, i)
@@ -150,6 +152,12 @@ func (a *adapter) command(ctx context.Context, i *discordgo.Interaction) {
 		a.log.Warn("discord: request failed", "command", data.Name, "user", req.UserID, "err", a.red.err(reply.Err))
 	}
 	a.deliver(ctx, i, reply, ephemeral)
+	if req.Kind == bot.KindReload && reply.Err == nil {
+		// The commands describe the document: describe the new one.
+		if err := a.register(ctx, a.appID, a.cfg.GuildID); err != nil {
+			a.log.Warn("discord: registering the commands for the reloaded document", "err", a.red.err(err))
+		}
+	}
 }
 
 // conversation keys follow-up context: a DM, or a thread the bot started.
@@ -160,14 +168,21 @@ func (a *adapter) conversation(channelID, guildID string) string {
 	return ""
 }
 
-// checkAttachment returns a refusal, or "" when the file may be downloaded.
-func (a *adapter) checkAttachment(att *discordgo.MessageAttachment) string {
-	ext := strings.ToLower(path.Ext(att.Filename))
-	if ext != ".txt" && ext != ".md" {
-		return msgBadFile
-	}
-	if att.Size > a.maxAttachment || att.Size < 0 {
-		return fmt.Sprintf(msgTooLarge, a.maxAttachment)
+// checkAttachments returns a refusal, or "" when the files may be
+// downloaded: the limit holds for the files together.
+func (a *adapter) checkAttachments(atts []*discordgo.MessageAttachment, lang bot.Lang) string {
+	total := 0
+	for _, att := range atts {
+		ext := strings.ToLower(path.Ext(att.Filename))
+		if ext != ".txt" && ext != ".md" {
+			return bot.Say(lang, bot.MsgBadAttachment, att.Filename)
+		}
+		if att.Size < 0 {
+			return bot.Say(lang, bot.MsgAttachmentSize, att.Filename, att.Size, a.maxAttachment)
+		}
+		if total += att.Size; total > a.maxAttachment {
+			return bot.Say(lang, bot.MsgAttachmentSize, att.Filename, total, a.maxAttachment)
+		}
 	}
 	return ""
 }
@@ -246,7 +261,7 @@ func voteButtons() []discordgo.MessageComponent {
 
 // votable says whether a reply is an answer worth a 👍/👎.
 func votable(r bot.Reply) bool {
-	return !r.Private && r.Err == nil && r.Mode != "help" && r.Mode != "reload" && r.Mode != "error" &&
+	return !r.Private && r.Err == nil && r.Mode != bot.ModeHelp && r.Mode != bot.ModeReload && r.Mode != bot.ModeError &&
 		strings.TrimSpace(r.Answer) != ""
 }
 
@@ -256,7 +271,7 @@ func votable(r bot.Reply) bool {
 func (a *adapter) deliver(ctx context.Context, i *discordgo.Interaction, r bot.Reply, ephemeral bool) {
 	msgs := renderReply(r)
 	if len(msgs) == 0 {
-		msgs = []outMessage{{Content: msgFailed}}
+		msgs = []outMessage{{Content: bot.Say(r.Lang, bot.MsgFailed)}}
 	}
 	if r.Private && !ephemeral {
 		opt, cancel := a.rest(ctx)
@@ -325,7 +340,7 @@ func (a *adapter) followup(ctx context.Context, i *discordgo.Interaction, m outM
 
 // followupError tells the user something went wrong, best effort.
 func (a *adapter) followupError(ctx context.Context, i *discordgo.Interaction) {
-	if err := a.followup(ctx, i, outMessage{Content: msgFailed}, true); err != nil {
+	if err := a.followup(ctx, i, outMessage{Content: bot.Say(locale(i.Locale), bot.MsgFailed)}, true); err != nil {
 		a.logErr(i, "sending the error notice", err)
 	}
 }
@@ -432,13 +447,14 @@ func (a *adapter) vote(ctx context.Context, i *discordgo.Interaction) {
 	if id != voteUp && id != voteDown {
 		return
 	}
+	lang := locale(i.Locale)
 	if i.Message == nil {
-		a.respondNow(ctx, i, msgVoteExpired)
+		a.respondNow(ctx, i, bot.Say(lang, bot.MsgVoteExpired))
 		return
 	}
 	rec, ok := a.votes.get(i.Message.ID)
 	if !ok {
-		a.respondNow(ctx, i, msgVoteExpired)
+		a.respondNow(ctx, i, bot.Say(lang, bot.MsgVoteExpired))
 		return
 	}
 	req := requester(i)
@@ -450,8 +466,8 @@ func (a *adapter) vote(ctx context.Context, i *discordgo.Interaction) {
 	cancel()
 	if err != nil {
 		a.logErr(i, "recording a vote", err)
-		a.respondNow(ctx, i, msgFailed)
+		a.respondNow(ctx, i, bot.Say(lang, bot.MsgFailed))
 		return
 	}
-	a.respondNow(ctx, i, msgThanks)
+	a.respondNow(ctx, i, bot.Say(lang, bot.MsgThanks))
 }

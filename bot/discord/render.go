@@ -298,14 +298,14 @@ func footerText(r bot.Reply) string {
 		parts = append(parts, r.Notice)
 	}
 	if r.Mode != "" {
-		m := "模式：" + r.Mode
+		m := bot.Say(r.Lang, bot.MsgMode, string(r.Mode))
 		if r.Model != "" {
 			m += " · " + r.Model
 		}
 		parts = append(parts, m)
 	}
 	if r.Removed > 0 {
-		parts = append(parts, "已移除無法核實的引用")
+		parts = append(parts, bot.Say(r.Lang, bot.MsgRemoved, r.Removed))
 	}
 	return truncate(strings.Join(parts, " · "), maxFooter)
 }
@@ -315,9 +315,9 @@ func replyText(r bot.Reply) string {
 	text := strings.TrimSpace(r.Answer)
 	if text == "" {
 		if r.Err != nil {
-			return "抱歉，處理時發生錯誤，請稍後再試。"
+			return bot.Say(r.Lang, bot.MsgFailed)
 		}
-		return "（沒有內容）"
+		return bot.Say(r.Lang, bot.MsgEmpty)
 	}
 	return text
 }

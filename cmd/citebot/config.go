@@ -2,15 +2,19 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/citebot/citebot/bot"
 )
 
 // config is everything the environment and flags say, read once at start.
 type config struct {
-	Corpus        string
+	Corpus        []string
+	Title         string
+	ContextTokens int
 	DataDir       string
 	APIKey        string
 	BaseURL       string
@@ -25,13 +29,16 @@ type config struct {
 	RatePerMinute int
 	MaxQuestion   int
 	LogLevel      string
+	// Lang is the terminal's language, from its locale.
+	Lang bot.Lang
 }
 
 // envConfig reads the environment. Errors name the variable, never its value
 // when it may be secret.
 func envConfig(getenv func(string) string) (config, error) {
 	c := config{
-		Corpus:       getenv("CITEBOT_CORPUS"),
+		Corpus:       filepath.SplitList(getenv("CITEBOT_CORPUS")),
+		Title:        strings.TrimSpace(getenv("CITEBOT_TITLE")),
 		DataDir:      getenv("CITEBOT_DATA_DIR"),
 		APIKey:       getenv("OPENAI_API_KEY"),
 		BaseURL:      getenv("OPENAI_BASE_URL"),
@@ -45,6 +52,7 @@ func envConfig(getenv func(string) string) (config, error) {
 		LogLevel:     getenv("CITEBOT_LOG_LEVEL"),
 		Timeout:      60 * time.Second,
 	}
+	c.Lang = localeLanguage(getenv)
 	if c.BaseURL == "" {
 		c.BaseURL = "https://api.openai.com/v1"
 	}
@@ -63,6 +71,9 @@ func envConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.MaxQuestion, err = intEnv(getenv, "CITEBOT_MAX_QUESTION", 500); err != nil {
+		return c, err
+	}
+	if c.ContextTokens, err = intEnv(getenv, "CITEBOT_CONTEXT_TOKENS", bot.DefaultContextTokens); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -88,4 +99,21 @@ func list(s string) []string {
 	return out
 }
 
-var _ = os.Getenv
+// localeLanguage reads the terminal's language from the POSIX locale
+// variables, in their order of precedence: zh_TW/zh_HK is Traditional,
+// another zh Simplified, anything else English.
+func localeLanguage(getenv func(string) string) bot.Lang {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		l := strings.ToLower(getenv(v))
+		switch {
+		case l == "":
+			continue
+		case strings.HasPrefix(l, "zh_tw"), strings.HasPrefix(l, "zh_hk"), strings.HasPrefix(l, "zh_mo"), strings.Contains(l, "hant"):
+			return bot.Traditional
+		case strings.HasPrefix(l, "zh"):
+			return bot.Simplified
+		}
+		return bot.English
+	}
+	return bot.English
+}

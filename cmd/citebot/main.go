@@ -22,14 +22,17 @@ import (
 const usage = `citebot answers questions about one document, only from it, with citations.
 
 Usage:
-  citebot ask [--json] [--k N] [--corpus PATH] QUESTION
-  citebot chat [--k N] [--corpus PATH]
-  citebot cite [--json] [--corpus PATH] LABEL
-  citebot eval [--k N] [--corpus PATH] FILE.jsonl
+  citebot ask [--json] [--k N] [--corpus PATH]... [--title T] QUESTION
+  citebot chat [--k N] [--corpus PATH]... [--title T]
+  citebot cite [--json] [--corpus PATH]... LABEL
+  citebot eval [--k N] [--corpus PATH]... FILE.jsonl
   citebot discord
 
-With nothing configured, citebot uses the embedded SCO Dushanbe Declaration,
-an in-process embedder and extractive answers. See README.md for the
+--corpus takes a .txt or .md file or a directory of them, and may be
+repeated: several documents are served as one corpus, their labels
+prefixed (apache:4(d)¶1). With nothing configured, citebot uses the
+embedded SCO Dushanbe Declaration, an in-process embedder and extractive
+answers. See README.md for the
 environment variables (OPENAI_BASE_URL, CITEBOT_CHAT_MODEL, DISCORD_TOKEN, ...).
 `
 
@@ -58,12 +61,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	k := fs.Int("k", 5, "passages to retrieve")
-	fs.StringVar(&cfg.Corpus, "corpus", cfg.Corpus, "document to load instead of the embedded one (env CITEBOT_CORPUS)")
+	var corpusFlags []string
+	fs.Func("corpus", "a document, or a directory of them, to serve instead of the embedded one; repeat for several (env CITEBOT_CORPUS)", func(v string) error {
+		corpusFlags = append(corpusFlags, v)
+		return nil
+	})
+	fs.StringVar(&cfg.Title, "title", cfg.Title, "the document's name in replies (env CITEBOT_TITLE)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if len(corpusFlags) > 0 {
+		cfg.Corpus = corpusFlags
 	}
 	if *k < 1 || *k > retrieval.MaxK {
 		fmt.Fprintf(stderr, "citebot: --k must be between 1 and %d\n", retrieval.MaxK)
@@ -76,19 +87,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "citebot:", err)
 		return 1
 	}
+	if d := lib.Document().Dropped; len(d) > 0 {
+		fmt.Fprintf(stderr, "citebot: warning: %d lines of %s were removed as web-page boilerplate (the first: %q)\n",
+			len(d), lib.Document().Name, d[0])
+	}
 	rest := fs.Args()
 	switch args[0] {
 	case "ask":
-		return ask(ctx, b, strings.Join(rest, " "), *asJSON, stdout, stderr)
+		return ask(ctx, b, strings.Join(rest, " "), cfg.Lang, *asJSON, stdout, stderr)
 	case "chat":
 		prompt := isTerminal(stdin)
-		if err := bot.Chat(ctx, b, stdin, stdout, prompt); err != nil {
+		if err := bot.Chat(ctx, b, stdin, stdout, prompt, cfg.Lang); err != nil {
 			fmt.Fprintln(stderr, "citebot chat:", err)
 			return 1
 		}
 		return 0
 	case "cite":
-		return cite(ctx, b, strings.Join(rest, " "), *asJSON, stdout, stderr)
+		return cite(ctx, b, strings.Join(rest, " "), cfg.Lang, *asJSON, stdout, stderr)
 	case "eval":
 		if len(rest) != 1 {
 			fmt.Fprintln(stderr, "citebot eval: want one FILE.jsonl")
@@ -103,8 +118,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 }
 
-func ask(ctx context.Context, b *bot.Bot, q string, asJSON bool, stdout, stderr io.Writer) int {
-	r := b.Handle(ctx, bot.Request{Kind: bot.KindAsk, Text: q, UserID: "terminal"}, nil)
+func ask(ctx context.Context, b *bot.Bot, q string, lang bot.Lang, asJSON bool, stdout, stderr io.Writer) int {
+	r := b.Handle(ctx, bot.Request{Kind: bot.KindAsk, Text: q, UserID: "terminal", Lang: lang}, nil)
 	if r.Err != nil {
 		fmt.Fprintln(stderr, "citebot ask:", r.Answer)
 		return 1
@@ -116,8 +131,8 @@ func ask(ctx context.Context, b *bot.Bot, q string, asJSON bool, stdout, stderr 
 	return 0
 }
 
-func cite(ctx context.Context, b *bot.Bot, label string, asJSON bool, stdout, stderr io.Writer) int {
-	r := b.Handle(ctx, bot.Request{Kind: bot.KindCite, Text: label}, nil)
+func cite(ctx context.Context, b *bot.Bot, label string, lang bot.Lang, asJSON bool, stdout, stderr io.Writer) int {
+	r := b.Handle(ctx, bot.Request{Kind: bot.KindCite, Text: label, Lang: lang}, nil)
 	if r.Err != nil {
 		fmt.Fprintln(stderr, "citebot cite:", r.Answer)
 		return 1

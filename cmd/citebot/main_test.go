@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/citebot/citebot/internal/oaitest"
 )
 
 // cli runs the command in-process with the given environment.
@@ -25,6 +25,8 @@ func cli(t *testing.T, env map[string]string, stdin string, args ...string) (cod
 type askJSON struct {
 	Question  string `json:"question"`
 	Grounded  bool   `json:"grounded"`
+	Uncertain bool   `json:"uncertain"`
+	Outcome   string `json:"outcome"`
 	Answer    string `json:"answer"`
 	Mode      string `json:"mode"`
 	Removed   int    `json:"citations_removed"`
@@ -68,7 +70,8 @@ func TestAskErrors(t *testing.T) {
 	}{
 		{"empty question", []string{"ask", "  "}, nil, 1, "empty"},
 		{"no question", []string{"ask"}, nil, 1, "empty"},
-		{"too long", []string{"ask", strings.Repeat("长", 501)}, nil, 1, "limit is 500"},
+		{"too long", []string{"ask", strings.Repeat("长", 501)}, nil, 1, "上限是 500"}, // in the question's language
+		{"too long, English", []string{"ask", strings.Repeat("long ", 101)}, nil, 1, "limit is 500"},
 		{"bad k", []string{"ask", "--k", "0", "q"}, nil, 2, "--k"},
 		{"missing corpus", []string{"ask", "--corpus", "/nonexistent/x.txt", "q"}, nil, 1, "/nonexistent/x.txt"},
 		{"bad timeout env", []string{"ask", "q"}, map[string]string{"CITEBOT_TIMEOUT": "soon"}, 2, "CITEBOT_TIMEOUT"},
@@ -85,14 +88,65 @@ func TestAskErrors(t *testing.T) {
 	}
 }
 
-func TestAskNotAddressed(t *testing.T) {
-	code, out, _ := cli(t, nil, "", "ask", "--json", "上合组织向成员国提供了多少剂新冠疫苗?")
-	var r askJSON
-	if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
-		t.Fatalf("exit %d: %s", code, out)
+func TestAskOutcomes(t *testing.T) {
+	tests := []struct {
+		q                   string
+		outcome             string
+		grounded, uncertain bool
+		answer              string
+	}{
+		{"上合组织秘书处设在哪里?", "answered", true, false, "一¶7"},
+		{"上合组织论坛是哪一年成立的?", "uncertain", true, true, "我不确定"},
+		{"红烧肉怎么做才好吃?", "not_addressed", false, false, "没有涉及"},
 	}
-	if r.Grounded || !strings.Contains(out, `"citations": []`) || !strings.Contains(r.Answer, "没有涉及") {
-		t.Errorf("reply %+v, want a plain refusal without passages", r)
+	for _, tt := range tests {
+		code, out, _ := cli(t, nil, "", "ask", "--json", tt.q)
+		var r askJSON
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+			t.Fatalf("exit %d: %s", code, out)
+		}
+		if r.Outcome != tt.outcome || r.Grounded != tt.grounded || r.Uncertain != tt.uncertain || !strings.Contains(r.Answer, tt.answer) {
+			t.Errorf("%q: outcome %q grounded %v uncertain %v %q", tt.q, r.Outcome, r.Grounded, r.Uncertain, r.Answer)
+		}
+		if tt.outcome == "not_addressed" && !strings.Contains(out, `"citations": []`) {
+			t.Errorf("%q: a refusal must carry an empty citation list: %s", tt.q, out)
+		}
+	}
+}
+
+// Documents of other kinds: a licence with numbered sections, a Markdown
+// file, several at once; every message names the document.
+func TestOtherDocuments(t *testing.T) {
+	apache := filepath.Join("..", "..", "corpus", "testdata", "apache-2.0.txt")
+	security := filepath.Join("..", "..", "corpus", "testdata", "security.md")
+	code, out, errOut := cli(t, nil, "", "ask", "--corpus", apache, "Is there any warranty?")
+	if code != 0 || !strings.Contains(out, "Apache License") || !strings.Contains(out, "[7¶1]") || strings.Contains(out, "declaration") {
+		t.Errorf("ask apache: exit %d out %q err %q", code, out, errOut)
+	}
+	code, out, _ = cli(t, nil, "", "cite", "--corpus", apache, "6")
+	if code != 0 || !strings.Contains(out, "Trademarks") {
+		t.Errorf("cite apache 6: exit %d out %q", code, out)
+	}
+	code, out, _ = cli(t, nil, "", "ask", "--corpus", apache, "--title", "The Apache License", "What is the capital of France?")
+	if code != 0 || !strings.HasPrefix(out, "The Apache License does not address this.") {
+		t.Errorf("configured title: exit %d out %q", code, out)
+	}
+	code, out, errOut = cli(t, nil, "", "cite", "--corpus", apache, "--corpus", security, "apache:4(d)¶1")
+	if code != 0 || !strings.Contains(out, "NOTICE") {
+		t.Errorf("two documents: exit %d out %q err %q", code, out, errOut)
+	}
+	// A heading whose text is all gone is an error, not a panic.
+	lic := filepath.Join(t.TempDir(), "lic2.md")
+	os.WriteFile(lic, []byte("# T\n\nIntro para.\n\n## A\n\nSome text here.\n\n## B\n\n"), 0o644)
+	code, _, errOut = cli(t, nil, "", "cite", "--corpus", lic, "2")
+	if code != 1 || errOut == "" || strings.Contains(errOut, "corpus:") {
+		t.Errorf("cite of an empty section: exit %d, stderr %q", code, errOut)
+	}
+	// A scraped page is cleaned, and the CLI says what was dropped.
+	page := filepath.Join("..", "..", "corpus", "testdata", "news_page_en.txt")
+	code, _, errOut = cli(t, nil, "", "ask", "--corpus", page, "what happened?")
+	if code != 0 || !strings.Contains(errOut, "removed as web-page boilerplate") {
+		t.Errorf("scraped page: exit %d, stderr %q", code, errOut)
 	}
 }
 
@@ -183,17 +237,8 @@ func TestEval(t *testing.T) {
 // With a chat model configured, ask --json reports the model's path; the key
 // never reaches the output.
 func TestAskWithModel(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer sk-cli-secret" {
-			http.Error(w, "unauthorised", http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, `data: {"id":"1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"秘书处设在北京[一¶7],另见[九¶9]。"}}]}`+"\n\n")
-		fmt.Fprint(w, `data: {"id":"1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
-	}))
-	defer srv.Close()
-	env := map[string]string{"OPENAI_BASE_URL": srv.URL + "/v1", "OPENAI_API_KEY": "sk-cli-secret", "CITEBOT_CHAT_MODEL": "m", "CITEBOT_LOG_LEVEL": "debug"}
+	srv := oaitest.New(t, oaitest.WithKey("sk-cli-secret"), oaitest.Replies(oaitest.Text("秘书处设在北京[一¶7],另见[九¶9]。")))
+	env := map[string]string{"OPENAI_BASE_URL": srv.URL(), "OPENAI_API_KEY": "sk-cli-secret", "CITEBOT_CHAT_MODEL": "m", "CITEBOT_LOG_LEVEL": "debug"}
 	code, out, errOut := cli(t, env, "", "ask", "--json", "上合组织秘书处设在哪里?")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -202,23 +247,31 @@ func TestAskWithModel(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Mode != "llm" || r.Removed != 1 || len(r.Citations) != 1 || r.Citations[0].Label != "一¶7" {
+	if r.Mode != "llm" || r.Outcome != "answered" || r.Removed != 1 || len(r.Citations) != 1 || r.Citations[0].Label != "一¶7" {
 		t.Errorf("reply %+v, want an llm answer citing 一¶7 with one citation removed", r)
 	}
 	if strings.Contains(out+errOut, "sk-cli-secret") {
 		t.Error("the API key leaked into the output")
+	}
+	// The whole declaration fits the default budget: one answer, no rewrite.
+	if chats := srv.Chats(); len(chats) != 1 || !strings.Contains(chats[0].User(), "whole document") {
+		t.Errorf("%d requests; want one answer reading the whole document", len(chats))
+	}
+	// Under a small budget the question is rewritten first.
+	env["CITEBOT_CONTEXT_TOKENS"] = "4000"
+	if code, _, errOut := cli(t, env, "", "ask", "上合组织秘书处设在哪里?"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if chats := srv.Chats(); len(chats) != 3 {
+		t.Errorf("%d requests in all, want a rewrite and an answer more", len(chats))
 	}
 }
 
 // An embeddings server that answers with the wrong number of vectors stops
 // the start with a clear error instead of misaligned vectors.
 func TestEmbedServerWrongCount(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.6,0.8]}],"model":"e"}`)
-	}))
-	defer srv.Close()
-	env := map[string]string{"OPENAI_BASE_URL": srv.URL + "/v1", "CITEBOT_EMBED_MODEL": "e", "CITEBOT_DATA_DIR": t.TempDir()}
+	srv := oaitest.New(t, oaitest.EmbedReplies(oaitest.WrongCount(-1)))
+	env := map[string]string{"OPENAI_BASE_URL": srv.URL(), "CITEBOT_EMBED_MODEL": "e", "CITEBOT_DATA_DIR": t.TempDir()}
 	code, _, errOut := cli(t, env, "", "ask", "上合组织秘书处设在哪里?")
 	if code == 0 || !strings.Contains(errOut, "vector") {
 		t.Errorf("exit %d, stderr %q; want a failure naming the vector count", code, errOut)

@@ -10,12 +10,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/citebot/citebot/bot"
 	"github.com/citebot/citebot/bot/discord"
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary"
+	"github.com/citebot/citebot/internal/upload"
 	"github.com/citebot/citebot/llm"
 	"github.com/citebot/citebot/retrieval"
 )
@@ -23,7 +25,7 @@ import (
 // wire builds the library and the bot from cfg. terminal turns off the
 // per-user rate limit, which only makes sense between many chat users.
 func wire(ctx context.Context, cfg config, k int, terminal bool, logger *slog.Logger) (*bot.Bot, *retrieval.Library, error) {
-	doc, err := startDocument(cfg, terminal)
+	doc, err := startDocument(cfg, terminal, logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -34,7 +36,7 @@ func wire(ctx context.Context, cfg config, k int, terminal bool, logger *slog.Lo
 	// Loading the glossary takes tens of milliseconds; do it at start, not
 	// in the first user's question.
 	gloss := glossary.Default()
-	lib, err := retrieval.NewLibrary(ctx, doc, newEmbedder, retrieval.Options{Translator: retrieval.GlossaryTranslator{Glossary: gloss}})
+	lib, err := retrieval.NewLibrary(ctx, doc, newEmbedder, retrieval.Options{Lexicon: retrieval.GlossaryLexicon{Glossary: gloss}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -45,9 +47,11 @@ func wire(ctx context.Context, cfg config, k int, terminal bool, logger *slog.Lo
 		RatePerMinute:    cfg.RatePerMinute,
 		AdminUserIDs:     cfg.AdminUserIDs,
 		AdminRoleIDs:     cfg.AdminRoleIDs,
-		CorpusPath:       cfg.Corpus,
+		CorpusPaths:      cfg.Corpus,
 		DataDir:          cfg.DataDir,
 		AnswerTimeout:    cfg.Timeout,
+		ContextTokens:    cfg.ContextTokens,
+		Title:            cfg.Title,
 		Logger:           logger,
 	}
 	if terminal {
@@ -67,17 +71,28 @@ func wire(ctx context.Context, cfg config, k int, terminal bool, logger *slog.Lo
 	return b, lib, nil
 }
 
-// startDocument picks the corpus to serve: an admin's upload kept in the data
-// directory (Discord only), else the configured file, else the embedded one.
-func startDocument(cfg config, terminal bool) (*corpus.Document, error) {
+// startDocument picks the corpus to serve: an admin's upload kept in the
+// data directory (Discord only), else the configured files, else the
+// embedded declaration. A damaged upload is set aside for the admin, with
+// a warning, and the configured corpus serves instead.
+func startDocument(cfg config, terminal bool, logger *slog.Logger) (*corpus.Document, error) {
 	if !terminal && cfg.DataDir != "" {
-		up := filepath.Join(cfg.DataDir, bot.UploadName)
-		if _, err := os.Stat(up); err == nil {
-			return corpus.Load(up)
+		files, ok, err := upload.Load(cfg.DataDir)
+		var doc *corpus.Document
+		if ok && err == nil {
+			doc, err = corpus.ParseFiles(files)
+		}
+		switch {
+		case doc != nil && err == nil:
+			return doc, nil
+		case ok:
+			aside, aerr := upload.SetAside(cfg.DataDir, time.Now())
+			logger.Warn("the uploaded corpus cannot be read; starting on the configured one",
+				"err", err, "kept_as", aside, "set_aside_err", aerr)
 		}
 	}
-	if cfg.Corpus != "" {
-		return corpus.Load(cfg.Corpus)
+	if len(cfg.Corpus) > 0 {
+		return corpus.LoadPaths(cfg.Corpus...)
 	}
 	return corpus.Default(), nil
 }

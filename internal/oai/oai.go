@@ -60,11 +60,13 @@ type Conn struct {
 	Timeout time.Duration
 	// Log is tagged with the component and the model.
 	Log *slog.Logger
-	// Retry sets the wait before the one retry; tests shorten it.
+	// Retry sets the wait before the one retry; zero fields get the defaults.
+	// A client's config passes its retry settings here (tests use a millisecond).
 	Retry Policy
 }
 
 // NewConn builds a Conn with DefaultPolicy; a nil logger means slog.Default().
+// A client that takes retry settings from its config assigns them to Retry.
 // It makes no network call; the caller has checked its arguments.
 func NewConn(baseURL, key, model string, timeout time.Duration, logger *slog.Logger, component string) Conn {
 	if logger == nil {
@@ -168,11 +170,14 @@ func Status(err error) int {
 // (a stream that already showed text to the user must not be replayed).
 type Attempt func(ctx context.Context) (retryable bool, err error)
 
-// Policy says how long to wait before the one retry.
+// Policy says how long to wait before the one retry. It is meant to be set
+// from a client's configuration: the zero Policy, and any zero field, means
+// the default (DefaultBackoff, DefaultMaxRetryAfter), so a config that does
+// not mention retries keeps today's behaviour.
 type Policy struct {
-	// Backoff is the wait when the server sent no Retry-After.
+	// Backoff is the wait when the server sent no Retry-After (DefaultBackoff when zero).
 	Backoff time.Duration
-	// MaxRetryAfter caps the server's Retry-After.
+	// MaxRetryAfter caps the server's Retry-After (DefaultMaxRetryAfter when zero).
 	MaxRetryAfter time.Duration
 }
 
@@ -181,13 +186,34 @@ func DefaultPolicy() Policy {
 	return Policy{Backoff: DefaultBackoff, MaxRetryAfter: DefaultMaxRetryAfter}
 }
 
+// Validate reports a negative wait, which a client's New should refuse as a config error.
+func (p Policy) Validate() error {
+	if p.Backoff < 0 || p.MaxRetryAfter < 0 {
+		return fmt.Errorf("negative retry wait (backoff %s, max Retry-After %s)", p.Backoff, p.MaxRetryAfter)
+	}
+	return nil
+}
+
+// Resolved returns p with every zero (or negative) field replaced by its default.
+func (p Policy) Resolved() Policy {
+	if p.Backoff <= 0 {
+		p.Backoff = DefaultBackoff
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	return p
+}
+
 // Do runs try, and once more after a wait when the first try failed with
 // 429/5xx and said it may be retried. ctx already carries the call's overall
 // deadline; the context given to try lets a client from NewClientConfig
 // report the server's Retry-After. onRetry (may be nil) is told the status
-// and the wait before it starts, for logging. Do returns try's last error.
+// and the wait before it starts, for logging. Zero fields of p mean the
+// defaults (see Resolved). Do returns try's last error.
 func (p Policy) Do(ctx context.Context, try Attempt, onRetry func(status int, wait time.Duration)) error {
 	const maxAttempts = 2
+	p = p.Resolved()
 	for n := 1; ; n++ {
 		hint := &retryHint{}
 		retryable, err := try(context.WithValue(ctx, hintKey{}, hint))

@@ -5,16 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/citebot/citebot/internal/oaitest"
 )
 
 const secret = "sk-test-SECRET-0123456789"
@@ -149,21 +150,25 @@ func TestValidBaseURL(t *testing.T) {
 	}
 }
 
-// server answers each request with the next status (the last repeating),
-// sending retryAfter as Retry-After on failures.
-func server(t *testing.T, retryAfter string, codes ...int) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		code := codes[min(int(n.Add(1))-1, len(codes)-1)]
-		if code != http.StatusOK && retryAfter != "" {
-			w.Header().Set("Retry-After", retryAfter)
+// replies turns a list of statuses into a script for oaitest: 200 answers
+// "ok", anything else is an error carrying retryAfter (when set) as Retry-After.
+func replies(retryAfter string, codes ...int) []oaitest.Reply {
+	out := make([]oaitest.Reply, len(codes))
+	for i, code := range codes {
+		switch {
+		case code == http.StatusOK:
+			out[i] = oaitest.Text("ok")
+		case retryAfter != "":
+			out[i] = oaitest.Status(code).WithRetryAfter(retryAfter)
+		default:
+			out[i] = oaitest.Status(code)
 		}
-		w.WriteHeader(code)
-		fmt.Fprintf(w, `{"error":{"message":"status %d","type":"test"}}`, code)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
+	}
+	return out
+}
+
+func chatRequest() openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "q"}}}
 }
 
 func TestNewClientConfig(t *testing.T) {
@@ -176,28 +181,37 @@ func TestNewClientConfig(t *testing.T) {
 	}
 	// The client reports Retry-After to Do through the attempt's context, on 429/5xx only.
 	tests := []struct {
-		code int
-		want time.Duration
-	}{{429, 7 * time.Second}, {503, 7 * time.Second}, {404, 0}, {200, 0}}
+		reply oaitest.Reply
+		want  time.Duration
+	}{
+		{oaitest.Status(429).WithRetryAfter("7"), 7 * time.Second},
+		{oaitest.Status(503).WithRetryAfter("7"), 7 * time.Second},
+		{oaitest.Status(503).WithRetryAfter(time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)), time.Hour},
+		{oaitest.Status(503), 0},
+		{oaitest.Status(404).WithRetryAfter("7"), 0},
+		{oaitest.Text("ok").WithRetryAfter("7"), 0},
+	}
 	for _, tt := range tests {
-		srv, _ := server(t, "7", tt.code)
+		srv := oaitest.New(t, oaitest.Replies(tt.reply))
+		api := openai.NewClientWithConfig(NewClientConfig(srv.URL()+"/", secret, 5*time.Second))
 		hint := &retryHint{}
 		ctx := context.WithValue(context.Background(), hintKey{}, hint)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
-		resp, err := oc.HTTPClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		_, err := api.CreateChatCompletion(ctx, chatRequest())
+		if (err == nil) != (tt.reply.Status == 0) {
+			t.Errorf("status %d: err = %v", tt.reply.Status, err)
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if hint.after != tt.want {
-			t.Errorf("status %d: hint %v, want %v", tt.code, hint.after, tt.want)
+		// An HTTP date is relative to the moment the client read it: allow the test's own run time.
+		if d := hint.after - tt.want; d > 0 || d < -time.Minute || (tt.want == 0) != (hint.after == 0) {
+			t.Errorf("status %d: hint %v, want %v", tt.reply.Status, hint.after, tt.want)
+		}
+		if r := srv.Chats(); len(r) != 1 || r[0].Path != "/v1/chat/completions" || r[0].Auth != "Bearer "+secret {
+			t.Errorf("requests %+v", r)
 		}
 	}
 }
 
 func TestPolicyDo(t *testing.T) {
-	fast := Policy{Backoff: 5 * time.Millisecond, MaxRetryAfter: 20 * time.Millisecond}
+	fast := Policy{Backoff: time.Millisecond, MaxRetryAfter: 2 * time.Millisecond}
 	tests := []struct {
 		name       string
 		policy     Policy
@@ -206,36 +220,40 @@ func TestPolicyDo(t *testing.T) {
 		codes      []int
 		retryable  bool
 		wantStatus int // of the error returned; 0 for success
-		wantReqs   int32
+		wantReqs   int
 		wantWaits  []time.Duration
 	}{
 		{"success", fast, time.Second, "", []int{200}, true, 0, 1, nil},
-		{"429 then success", fast, time.Second, "", []int{429, 200}, true, 0, 2, []time.Duration{5 * time.Millisecond}},
-		{"503 then success", fast, time.Second, "", []int{503, 200}, true, 0, 2, []time.Duration{5 * time.Millisecond}},
-		{"500 twice", fast, time.Second, "", []int{500, 500, 200}, true, 500, 2, []time.Duration{5 * time.Millisecond}},
+		{"429 then success", fast, time.Second, "", []int{429, 200}, true, 0, 2, []time.Duration{time.Millisecond}},
+		{"503 then success", fast, time.Second, "", []int{503, 200}, true, 0, 2, []time.Duration{time.Millisecond}},
+		{"500 twice", fast, time.Second, "", []int{500, 500, 200}, true, 500, 2, []time.Duration{time.Millisecond}},
 		{"401 no retry", fast, time.Second, "", []int{401, 200}, true, 401, 1, nil},
 		{"404 no retry", fast, time.Second, "", []int{404, 200}, true, 404, 1, nil},
 		{"not retryable", fast, time.Second, "", []int{503, 200}, false, 503, 1, nil},
-		{"Retry-After capped", fast, time.Second, "3", []int{429, 200}, true, 0, 2, []time.Duration{20 * time.Millisecond}},
-		{"Retry-After zero uses backoff", fast, time.Second, "0", []int{429, 200}, true, 0, 2, []time.Duration{5 * time.Millisecond}},
+		{"Retry-After capped", fast, time.Second, "3", []int{429, 200}, true, 0, 2, []time.Duration{2 * time.Millisecond}},
+		{"Retry-After zero uses backoff", fast, time.Second, "0", []int{429, 200}, true, 0, 2, []time.Duration{time.Millisecond}},
 		{"wait past deadline gives up", Policy{Backoff: time.Millisecond, MaxRetryAfter: time.Minute}, 2 * time.Second, "30", []int{429, 200}, true, 429, 1, nil},
+		// A zero Policy waits DefaultBackoff (1s): longer than the time left, so it gives up at once.
+		{"zero policy means the default backoff", Policy{}, 500 * time.Millisecond, "", []int{503, 200}, true, 503, 1, nil},
+		// A zero MaxRetryAfter means DefaultMaxRetryAfter (10s), not "ignore Retry-After".
+		{"zero cap means the default cap", Policy{Backoff: time.Millisecond}, 2 * time.Second, "5", []int{429, 200}, true, 429, 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, n := server(t, tt.retryAfter, tt.codes...)
-			api := openai.NewClientWithConfig(NewClientConfig(srv.URL+"/v1", secret, 5*time.Second))
+			srv := oaitest.New(t, oaitest.Replies(replies(tt.retryAfter, tt.codes...)...))
+			api := openai.NewClientWithConfig(NewClientConfig(srv.URL(), secret, 5*time.Second))
 			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
 			defer cancel()
 			var waits []time.Duration
 			err := tt.policy.Do(ctx, func(ctx context.Context) (bool, error) {
-				_, err := api.ListModels(ctx)
+				_, err := api.CreateChatCompletion(ctx, chatRequest())
 				return tt.retryable, err
 			}, func(_ int, wait time.Duration) { waits = append(waits, wait) })
 			if got := Status(err); got != tt.wantStatus || (tt.wantStatus == 0) != (err == nil) {
 				t.Errorf("err = %v (status %d), want status %d", err, got, tt.wantStatus)
 			}
-			if n.Load() != tt.wantReqs {
-				t.Errorf("requests = %d, want %d", n.Load(), tt.wantReqs)
+			if srv.Count() != tt.wantReqs {
+				t.Errorf("requests = %d, want %d", srv.Count(), tt.wantReqs)
 			}
 			if fmt.Sprint(waits) != fmt.Sprint(tt.wantWaits) {
 				t.Errorf("waits %v, want %v", waits, tt.wantWaits)
@@ -251,18 +269,101 @@ func TestDefaultPolicy(t *testing.T) {
 	}
 }
 
+func TestPolicyResolvedAndValidate(t *testing.T) {
+	tests := []struct {
+		in, want Policy
+		valid    bool
+	}{
+		{Policy{}, DefaultPolicy(), true},
+		{Policy{Backoff: time.Millisecond}, Policy{Backoff: time.Millisecond, MaxRetryAfter: DefaultMaxRetryAfter}, true},
+		{Policy{MaxRetryAfter: time.Millisecond}, Policy{Backoff: DefaultBackoff, MaxRetryAfter: time.Millisecond}, true},
+		{Policy{Backoff: 2 * time.Second, MaxRetryAfter: time.Minute}, Policy{Backoff: 2 * time.Second, MaxRetryAfter: time.Minute}, true},
+		{Policy{Backoff: -1}, DefaultPolicy(), false},
+		{Policy{MaxRetryAfter: -time.Second}, DefaultPolicy(), false},
+	}
+	for _, tt := range tests {
+		if got := tt.in.Resolved(); got != tt.want {
+			t.Errorf("%+v.Resolved() = %+v, want %+v", tt.in, got, tt.want)
+		}
+		if err := tt.in.Validate(); (err == nil) != tt.valid {
+			t.Errorf("%+v.Validate() = %v", tt.in, err)
+		}
+	}
+}
+
 func TestPolicyDoStopsWhenCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(20*time.Millisecond, cancel)
 	first := &openai.APIError{HTTPStatusCode: 503}
-	tries := 0
+	long := Policy{Backoff: time.Minute, MaxRetryAfter: time.Minute}
+
+	// Cancelled while waiting: onRetry runs just before the wait starts.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tries, retries := 0, 0
 	start := time.Now()
-	err := Policy{Backoff: time.Minute, MaxRetryAfter: time.Minute}.Do(ctx, func(context.Context) (bool, error) {
+	err := long.Do(ctx, func(context.Context) (bool, error) {
 		tries++
 		return true, first
-	}, nil)
-	if !errors.Is(err, first) || tries != 1 || time.Since(start) > 10*time.Second {
-		t.Errorf("err = %v after %d tries and %v; want the first error at once", err, tries, time.Since(start))
+	}, func(int, time.Duration) { retries++; cancel() })
+	if !errors.Is(err, first) || tries != 1 || retries != 1 || time.Since(start) > 10*time.Second {
+		t.Errorf("err = %v after %d tries, %d retries and %v; want the first error at once", err, tries, retries, time.Since(start))
+	}
+
+	// Cancelled during the attempt: no wait is even announced.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	tries, retries = 0, 0
+	err = long.Do(ctx, func(context.Context) (bool, error) {
+		tries++
+		cancel()
+		return true, first
+	}, func(int, time.Duration) { retries++ })
+	if !errors.Is(err, first) || tries != 1 || retries != 0 {
+		t.Errorf("err = %v after %d tries, %d retries; want the first error and no retry", err, tries, retries)
+	}
+}
+
+// TestConnRetryFromConfig runs a Conn as llm and embeddings do, with the
+// retry wait a client's config would set, against a 429-then-OK server.
+func TestConnRetryFromConfig(t *testing.T) {
+	srv := oaitest.New(t, oaitest.Replies(oaitest.Status(429), oaitest.Text("成立於二〇〇一年[一¶1]。")))
+	conn := NewConn(srv.URL()+"/", secret, "m", 5*time.Second, slog.New(slog.DiscardHandler), "test")
+	if conn.Retry != DefaultPolicy() || conn.BaseURL != srv.URL() || conn.Model != "m" || conn.Timeout != 5*time.Second {
+		t.Fatalf("NewConn = %+v", conn)
+	}
+	if d := conn.Describe("x"); strings.Contains(d, secret) || !strings.Contains(d, "(set)") {
+		t.Errorf("Describe = %s", d)
+	}
+	conn.Retry = Policy{Backoff: time.Millisecond} // what a config's RetryBackoff would pass
+	var waits []time.Duration
+	var text strings.Builder
+	err := conn.Retry.Do(context.Background(), func(ctx context.Context) (bool, error) {
+		st, err := conn.API.CreateChatCompletionStream(ctx, chatRequest())
+		if err != nil {
+			return true, err
+		}
+		defer st.Close()
+		for {
+			chunk, err := st.Recv()
+			if errors.Is(err, io.EOF) {
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			for _, ch := range chunk.Choices {
+				text.WriteString(ch.Delta.Content)
+			}
+		}
+	}, func(_ int, wait time.Duration) { waits = append(waits, wait) })
+	if err != nil || text.String() != "成立於二〇〇一年[一¶1]。" {
+		t.Fatalf("Do = %v, text %q", err, text.String())
+	}
+	if fmt.Sprint(waits) != "[1ms]" {
+		t.Errorf("waits %v, want [1ms]", waits)
+	}
+	reqs := srv.Chats()
+	if len(reqs) != 2 || !reqs[1].Chat.Stream || reqs[1].Auth != "Bearer "+secret {
+		t.Errorf("%d requests; last stream %v", len(reqs), len(reqs) > 1 && reqs[1].Chat.Stream)
 	}
 }
 

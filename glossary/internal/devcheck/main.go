@@ -19,8 +19,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
-	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary"
 	"github.com/citebot/citebot/retrieval"
 )
@@ -43,7 +43,7 @@ func run(devPath, docPath string, adhoc []string) error {
 	}
 	paras := make([]para, len(d.Paragraphs))
 	for i, p := range d.Paragraphs {
-		paras[i] = para{p.Label, embeddings.Fold(p.Text)}
+		paras[i] = para{p.Label, analysis.Fold(p.Text)}
 	}
 	var all strings.Builder
 	for _, p := range paras {

@@ -1,0 +1,157 @@
+package embeddings
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+)
+
+// tinyLexicon is a dictionary of a few words, enough to test meaning.
+type tinyLexicon map[string][]Sense
+
+func (l tinyLexicon) IsWord(zh string) bool         { _, ok := l[zh]; return ok }
+func (l tinyLexicon) Senses(zh string) []Sense      { return l[zh] }
+func (l tinyLexicon) Rarity(string) (float64, bool) { return 0, false }
+func (l tinyLexicon) Renderings(stem string) []Sense {
+	var out []Sense
+	for zh, ss := range l {
+		for _, s := range ss {
+			if s.Gloss == stem {
+				out = append(out, Sense{Gloss: zh, Weight: s.Weight})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Sense) int {
+		if a.Gloss < b.Gloss {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+var spaceLex = tinyLexicon{
+	"军力":  {{"military power", 0.96}},
+	"军事":  {{"military affair", 0.96}, {"military", 0.92}},
+	"优势":  {{"superiority", 0.9}, {"advantage", 0.83}},
+	"便宜":  {{"cheap", 0.9}, {"advantage", 0.54}},
+	"邻国":  {{"neighboring country", 0.9}},
+	"合作":  {{"cooperate", 1}, {"work together", 1}},
+	"秘书处": {{"secretariat", 0.9}},
+	"北京":  {{"beijing", 0.95}},
+}
+
+var spaceTexts = []string{
+	"不謀求在毗鄰地區的單方面軍事優勢。",
+	"秘書處設在北京。",
+	"成員國加強合作。",
+}
+
+func TestSpaceWords(t *testing.T) {
+	s := NewSpace(spaceLex, spaceTexts, 64)
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"军事优势", []string{"军事", "优势"}},
+		{"设在北京的秘书处", []string{"北京", "秘书处"}},
+		// Stems without stop words; numbers as they are.
+		{"the military advantages of 2021", []string{"militari", "advantag", "2021"}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		if got := s.Words(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("Words(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSpaceNeighbours(t *testing.T) {
+	s := NewSpace(spaceLex, spaceTexts, 64)
+	tests := []struct {
+		word, near string
+		min        float64
+	}{
+		{"军力", "军事", NearSim},       // meet on "military"
+		{"便宜", "优势", NearSim},       // meet on "advantage"
+		{"militari", "军事", 0.9},     // an English word at its rendering
+		{"secretariat", "秘书处", 0.8}, // … whatever the other glosses
+		{"军事", "军事", 1},             // a document word is its own nearest
+	}
+	for _, tt := range tests {
+		nbs := s.Neighbours(tt.word)
+		i := slices.IndexFunc(nbs, func(n Neighbour) bool { return n.Word == tt.near })
+		if i < 0 || nbs[i].Sim < tt.min {
+			t.Errorf("Neighbours(%s) = %v, want %s at %.2f or more", tt.word, nbs, tt.near, tt.min)
+		}
+	}
+	if nbs := s.Neighbours("合作"); slices.ContainsFunc(nbs, func(n Neighbour) bool { return n.Word == "军事" }) {
+		t.Errorf("Neighbours(合作) = %v: unrelated words must not be near", nbs)
+	}
+	if nbs := s.Neighbours("不存在"); len(nbs) != 0 {
+		t.Errorf("a word the lexicon does not know has neighbours %v", nbs)
+	}
+}
+
+func TestSpaceVectors(t *testing.T) {
+	s := NewSpace(spaceLex, spaceTexts, 64)
+	fitted := s.Fitted()
+	vecs, err := s.Embed(context.Background(), append(slices.Clone(spaceTexts), "军力上占便宜", "。,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range spaceTexts {
+		if !slices.Equal(fitted[i], vecs[i]) {
+			t.Errorf("Fitted()[%d] differs from Embed", i)
+		}
+		if n := norm(vecs[i]); math.Abs(n-1) > 1e-5 {
+			t.Errorf("vector %d norm %.6f, want 1", i, n)
+		}
+	}
+	// The colloquial question shares no word with the first text and is
+	// nearest to it all the same.
+	q := vecs[len(spaceTexts)]
+	best, bestSim := -1, 0.0
+	for i := range spaceTexts {
+		if d := dot(q, vecs[i]); d > bestSim {
+			best, bestSim = i, d
+		}
+	}
+	if best != 0 {
+		t.Errorf("nearest text = %d, want 0", best)
+	}
+	// Punctuation alone embeds to the zero vector, not NaN.
+	for _, x := range vecs[len(vecs)-1] {
+		if x != 0 {
+			t.Fatal("empty text embedded to a non-zero vector")
+		}
+	}
+}
+
+func TestSpaceEmbedCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := NewSpace(spaceLex, spaceTexts, 0).Embed(ctx, spaceTexts); err == nil {
+		t.Error("Embed with a cancelled context succeeded")
+	}
+}
+
+func norm(v []float32) float64 { return math.Sqrt(dot(v, v)) }
+
+func dot(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+func ExampleSpace_Neighbours() {
+	s := NewSpace(spaceLex, spaceTexts, 0)
+	for _, n := range s.Neighbours("军力") {
+		fmt.Printf("%s %.2f\n", n.Word, n.Sim)
+	}
+	// Output: 军事 0.65
+}

@@ -1,0 +1,160 @@
+package retrieval
+
+import (
+	"math"
+	"strings"
+
+	"github.com/citebot/citebot/analysis"
+)
+
+// query is a question analysed for the three rankings.
+type query struct {
+	// text is what is searched: the folded question without framing
+	// words, with any translation appended.
+	text string
+	// folded is the folded question without framing words.
+	folded string
+	// asked is the folded question as asked, for the answer-type check.
+	asked string
+	lang  analysis.Language
+	terms []queryTerm // for BM25
+	words []qword     // for the meaning match
+	// crossScript is set when the question was carried into the
+	// document's language.
+	crossScript bool
+}
+
+func (q query) empty() bool { return len(q.terms) == 0 && len(q.words) == 0 }
+
+// framing are the words that frame a question rather than say what it is
+// about: interrogatives and particles, and words naming the document
+// itself ("what does the declaration say about X" asks about X). English
+// ones need no list: they are Snowball stop words ("what", "does") or named
+// below by stem. They are removed before scoring so they neither match nor
+// count as missing.
+var framing = []string{
+	"为什么", "为何", "什么", "哪些", "哪里", "哪儿", "哪个", "哪份", "哪项", "怎么样", "怎么", "怎样", "如何",
+	"是否", "有没有", "是不是", "会不会", "能不能", "多少", "请问", "想问", "讲了", "说了", "讲的", "说的", "提到",
+	"本宣言", "这份宣言", "宣言", "这份文件", "本文件", "文件里", "文档", "吗", "呢", "吧", "啊", "嘛", "啥", "咋",
+}
+
+// framingStems are English framing words by Snowball stem.
+var framingStems = map[string]bool{
+	"declar": true, "document": true, "text": true, "say": true, "said": true, "mention": true,
+	"talk": true, "tell": true, "describ": true, "doc": true, "anyth": true, "someth": true,
+	"anyon": true, "someon": true, "know": true, "would": true, "much": true, "mani": true,
+	"lol": true, "pls": true, "plz": true, "thx": true, "like": true, "realli": true, "actual": true,
+	"character": true, "explain": true, "discuss": true, "cover": true, "refer": true, "regard": true,
+	"accord": true, "list": true, "give": true, "show": true, "find": true, "make": true,
+	"take": true, "get": true, "put": true,
+}
+
+func stripFraming(folded string) string {
+	for _, w := range framing {
+		folded = strings.ReplaceAll(folded, w, " ")
+	}
+	return folded
+}
+
+// analyse turns a question into the terms, words and text the rankings
+// search with. A question in another script than the document's is carried
+// over: an English question on a Chinese document gains the lexicon's
+// Chinese renderings as BM25 terms, a Chinese question on an English
+// document the English words nearest its words in meaning. The meaning
+// match needs no such step: its space is shared by both languages.
+func (ix *Index) analyse(question string) query {
+	asked := analysis.Fold(question)
+	folded := stripFraming(asked)
+	q := query{folded: folded, asked: asked, text: folded, lang: analysis.Detect(question)}
+	q.terms = dropFraming(queryTerms(folded))
+	for _, w := range ix.means.words(folded) {
+		if !framingStems[w.word] {
+			q.words = append(q.words, w)
+		}
+	}
+	switch {
+	case q.lang == analysis.English && ix.lang.Chinese():
+		q.translateToChinese(ix, question)
+		q.carryToDocument(ix)
+		q.crossScript = true
+	case q.lang.Chinese() && ix.lang == analysis.English:
+		q.carryToDocument(ix)
+		q.crossScript = true
+	}
+	return q
+}
+
+func dropFraming(ts []queryTerm) []queryTerm {
+	out := ts[:0]
+	for _, t := range ts {
+		if !framingStems[t.term] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// translateToChinese adds the lexicon's Chinese renderings of an English
+// question as BM25 terms. Chinese already in the question (a model's
+// rewrite appends Chinese terms to an English question) is searched as it
+// stands.
+func (q *query) translateToChinese(ix *Index, question string) {
+	han := hanOnly(q.folded)
+	terms := queryTerms(han)
+	seen := make(map[string]int, len(terms))
+	for i, t := range terms {
+		seen[t.term] = i
+	}
+	texts := []string{q.folded}
+	for _, t := range ix.lexicon.Translate(question, ix.lex.known) {
+		zh := analysis.Fold(t.Text)
+		texts = append(texts, zh)
+		for _, qt := range queryTerms(zh) {
+			w := qt.weight * t.Weight
+			if j, ok := seen[qt.term]; ok {
+				terms[j].weight = math.Max(terms[j].weight, w)
+				continue
+			}
+			seen[qt.term] = len(terms)
+			terms = append(terms, queryTerm{term: qt.term, weight: w})
+		}
+	}
+	q.terms = terms
+	q.text = strings.Join(texts, " ")
+}
+
+// carryToDocument adds, for each word of a question in another language
+// than the document's, the document's words nearest it in meaning (its
+// translations, and words near those) as BM25 terms, weighted by their
+// nearness: what a dictionary's phrase translation misses, such as the
+// document's 秘书 for "secretariat" when the dictionary only knows 书记处.
+func (q *query) carryToDocument(ix *Index) {
+	seen := map[string]int{}
+	for i, t := range q.terms {
+		seen[t.term] = i
+	}
+	var texts []string
+	for _, w := range q.words {
+		for _, nb := range ix.space.Neighbours(w.word) {
+			if nb.Word == w.word {
+				continue
+			}
+			texts = append(texts, nb.Word)
+			for _, qt := range queryTerms(nb.Word) {
+				x := qt.weight * nb.Sim
+				if !ix.lex.known(qt.term) {
+					continue
+				}
+				if j, ok := seen[qt.term]; ok {
+					q.terms[j].weight = math.Max(q.terms[j].weight, x)
+					continue
+				}
+				seen[qt.term] = len(q.terms)
+				q.terms = append(q.terms, queryTerm{term: qt.term, weight: x})
+			}
+		}
+	}
+	if len(texts) > 0 {
+		q.text += " " + strings.Join(texts, " ")
+	}
+}
