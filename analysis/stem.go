@@ -64,13 +64,23 @@ func (l *snowballLang) Term(word string) (string, bool) {
 // languages are the Snowball languages the analysis supports, English first:
 // it is the default when a text gives no evidence.
 var languages = []*snowballLang{
-	{name: "english", stem: english.Stem, stop: english.IsStopWord, latin: true},
+	{name: "english", stem: english.Stem, stop: englishStop, latin: true},
 	{name: "french", stem: french.Stem, stop: french.IsStopWord, latin: true},
 	{name: "spanish", stem: spanish.Stem, stop: spanish.IsStopWord, latin: true},
 	{name: "swedish", stem: swedish.Stem, stop: swedish.IsStopWord, latin: true},
 	{name: "norwegian", stem: norwegian.Stem, stop: norwegian.IsStopWord, latin: true},
 	{name: "hungarian", stem: hungarian.Stem, stop: hungarian.IsStopWord, latin: true},
 	{name: "russian", stem: russian.Stem, stop: russian.IsStopWord},
+}
+
+// englishStop is the stemmer's English stop list with the words of the
+// Snowball project's own list that it lacks.
+func englishStop(w string) bool {
+	switch w {
+	case "would", "could", "ought", "cannot":
+		return true
+	}
+	return english.IsStopWord(w)
 }
 
 // EnglishStemmer is the English Snowball stemmer with its stop words.

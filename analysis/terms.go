@@ -74,8 +74,9 @@ type Token struct {
 }
 
 // Tokens yields the tokens of s in order. Letters and digits glued together
-// form one word; an apostrophe or hyphen inside a word joins it ("don't",
-// "non-proliferation" stay one word; the stemmer sees them whole).
+// form one word; an apostrophe inside a word joins it ("don't" stays one
+// word for the stop list), a hyphen does not ("apache-licensed" is two
+// words, as Lucene's standard tokenizer has it: each half can match).
 func Tokens(s string) func(yield func(Token) bool) {
 	return func(yield func(Token) bool) {
 		start, kind := -1, Kind(-1)
@@ -102,7 +103,7 @@ func Tokens(s string) func(yield func(Token) bool) {
 				// A combining mark belongs to the letter before it; alone
 				// (an emoji's variation selector) it is no word.
 				continue
-			case (r == '\'' || r == '’' || r == '-') && kind == Word && joins(s, i+utf8.RuneLen(r)):
+			case (r == '\'' || r == '’') && kind == Word && joins(s, i+utf8.RuneLen(r)):
 				continue
 			default:
 				if !emit(i) {

@@ -89,6 +89,9 @@ type Space struct {
 	nbrs [][]Neighbour
 	// fitted are the words of the texts the Space was fitted to.
 	fitted [][]int32
+	// byInitial lists the vocabulary's words of alphabetic scripts by
+	// first byte, for the typo search.
+	byInitial map[byte][]int32
 }
 
 type coord struct {
@@ -132,8 +135,12 @@ func NewSpace(lex Lexicon, texts []string, dim int) *Space {
 		s.vocab = append(s.vocab, w)
 	}
 	sort.Strings(s.vocab)
+	s.byInitial = map[byte][]int32{}
 	for i, w := range s.vocab {
 		s.index[w] = int32(i)
+		if w[0] < utf8.RuneSelf {
+			s.byInitial[w[0]] = append(s.byInitial[w[0]], int32(i))
+		}
 	}
 	// The fitted texts are kept as word numbers: their vectors and a
 	// caller's postings come from them without reading the texts again.
@@ -390,6 +397,10 @@ func (s *Space) search(w string, v []coord) []Neighbour {
 			acc[j] = math.Max(acc[j], x)
 		}
 	}
+	// A misspelt word is near the document word it misspells.
+	for j, x := range s.misspelt(w) {
+		acc[j] = math.Max(acc[j], x)
+	}
 	var out []Neighbour
 	for j, sim := range acc {
 		if u := s.vocab[j]; u != w && sim >= NearSim {
@@ -412,6 +423,69 @@ func (s *Space) search(w string, v []coord) []Neighbour {
 		out = append([]Neighbour{{Word: w, Sim: 1}}, out...)
 	}
 	return out
+}
+
+// Typo tolerance, as in a fuzzy query: a word of an alphabetic script the
+// document does not use is near a document word within one edit (two for
+// a long word), starting with the same letter, as most misspellings do.
+const (
+	oneEditSim  = 0.8
+	twoEditsSim = 0.6
+)
+
+// misspelt returns the document words w may misspell, by index.
+func (s *Space) misspelt(w string) map[int32]float64 {
+	if _, ok := s.index[w]; ok || len(w) < 4 || w[0] >= utf8.RuneSelf {
+		return nil
+	}
+	out := map[int32]float64{}
+	for _, j := range s.byInitial[w[0]] {
+		u := s.vocab[j]
+		if d := len(u) - len(w); d > 2 || d < -2 {
+			continue
+		}
+		switch d := editDistance(w, u, 2); {
+		case d == 1:
+			out[j] = oneEditSim
+		case d == 2 && len(w) >= 6 && len(u) >= 6:
+			out[j] = twoEditsSim
+		}
+	}
+	return out
+}
+
+// editDistance is the Damerau–Levenshtein distance of two ASCII-ish words,
+// or limit+1 once it is known to exceed limit.
+func editDistance(a, b string, limit int) int {
+	if a == b {
+		return 0
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			best = min(best, cur[j])
+		}
+		if best > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
 
 // translations returns the words w translates to, with their weights: an
@@ -475,8 +549,8 @@ func (s *Space) glossStems(zh string, scale float64, acc map[string]float64) map
 	return acc
 }
 
-// placeEnglish places a stem (or number) at itself, and a word the
-// dictionary renders also at its renderings' glosses.
+// placeEnglish places a stem (or number) at itself and, less strongly, at
+// the glosses of its Chinese renderings.
 func (s *Space) placeEnglish(stem string) []coord {
 	acc := map[string]float64{stem: 1}
 	rs := s.lex.Renderings(stem)

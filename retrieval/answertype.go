@@ -35,6 +35,11 @@ func (t answerType) String() string {
 	return [...]string{"", "quantity", "time", "place", "person", "colour", "language"}[t]
 }
 
+// asking is where an English question word asks rather than joins a
+// clause ("the people who wrote it", "when I hand it over"): at the start
+// of the question, after a mention or punctuation, or after a particle.
+const asking = `(?:^|^@\S+\s+|[,.;:!?]\s*|\b(?:and|so|but|then|ok|okay|hey|also|like|lol)\s+)`
+
 var (
 	// Measure words that may follow 多少/几 and so name the unit asked for.
 	measures = "个项次名位人家国剂层倍年月天元吨米"
@@ -52,9 +57,9 @@ var (
 	languageRe = regexp.MustCompile(`\p{Han}{1,3}[语文](?:和|、|,|。|为|是|$)|\b(english|russian|chinese|french|spanish|arabic|german|hindi|urdu|persian) language\b`)
 	// unitQ captures the unit right after 多少 or 几 (多少剂, 几个).
 	unitQ    = regexp.MustCompile(`(?:多少|几)([` + measures + `])`)
-	timeQ    = regexp.MustCompile(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|\bwhen\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
-	placeQ   = regexp.MustCompile(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|\bwhere\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
-	personQ  = regexp.MustCompile(`谁|哪位|\bwho\b|\bwhom\b`)
+	timeQ    = regexp.MustCompile(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|` + asking + `when\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
+	placeQ   = regexp.MustCompile(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|` + asking + `where\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
+	personQ  = regexp.MustCompile(`谁|哪位|` + asking + `(who|whom)\b`)
 	numberRe = regexp.MustCompile(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
 	dateRe   = regexp.MustCompile(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 	// Places named in a passage: after a verb of location, before a verb
@@ -64,13 +69,17 @@ var (
 	personRe = regexp.MustCompile(`(?:主席|总统|总理|秘书长|主任|院长|部长|大使|先生|女士)\p{Han}{2,4}|\b(?:mr|ms|mrs|dr|president|director|secretary-general)\.? [a-z]+`)
 )
 
+// notAFact are the question forms that look like asking for a kind of fact
+// and do not: "who is a Contributor?" asks for a definition.
+var notAFact = regexp.MustCompile(`\bwho (is|are|counts as|qualifies as) (a|an|the)\b|\bwho (is|are) (considered|meant|treated)\b`)
+
 // whereInText asks where the document says something, not for a place.
 var whereInText = regexp.MustCompile(`\bwhere (does|do|is|in) (the |this )?(declaration|document|text|license|licence|agreement|policy|guide)\b|(宣言|文件|文档)(的)?(哪里|哪儿|哪个部分|哪一部分)`)
 
 // expectedAnswer reads what kind of fact a folded question asks for.
 func expectedAnswer(folded string) answerType {
 	switch {
-	case whereInText.MatchString(folded):
+	case whereInText.MatchString(folded), notAFact.MatchString(firstClause(folded)):
 		return anyAnswer
 	case colourQ.MatchString(folded):
 		return colourAnswer
@@ -86,6 +95,15 @@ func expectedAnswer(folded string) answerType {
 		return personAnswer
 	}
 	return anyAnswer
+}
+
+// firstClause is a question up to its first comma or question mark: the
+// part that says what is asked.
+func firstClause(s string) string {
+	if i := strings.IndexAny(s, ",?;"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // holds reports whether a folded passage states a fact of the type that the

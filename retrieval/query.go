@@ -45,8 +45,7 @@ var framingStems = map[string]bool{
 	"anyon": true, "someon": true, "know": true, "would": true, "much": true, "mani": true,
 	"lol": true, "pls": true, "plz": true, "thx": true, "like": true, "realli": true, "actual": true,
 	"character": true, "explain": true, "discuss": true, "cover": true, "refer": true, "regard": true,
-	"accord": true, "list": true, "give": true, "show": true, "find": true, "make": true,
-	"take": true, "get": true, "put": true,
+	"accord": true,
 }
 
 func stripFraming(folded string) string {
