@@ -85,11 +85,15 @@ func answerMessages(r Request, nonce string) (system, user string) {
 	if r.Title != "" {
 		fmt.Fprintf(&b, "[document] title: %s\n\n", oneLine(r.Title))
 	}
+	section := ""
 	for i, p := range r.Passages {
 		fmt.Fprintf(&b, "[passage %d] label: %s\n", i+1, neutralise(p.Label))
-		if p.Section != "" {
+		// A section is named where it changes: in the whole document that
+		// is once per section, a fifth of the tokens otherwise.
+		if p.Section != "" && p.Section != section {
 			fmt.Fprintf(&b, "section: %s\n", neutralise(p.Section))
 		}
+		section = p.Section
 		fmt.Fprintf(&b, "text: %s\n\n", neutralise(p.Text))
 	}
 	if len(r.Previous) > 0 {
@@ -103,6 +107,7 @@ func answerMessages(r Request, nonce string) (system, user string) {
 	if r.Whole {
 		b.WriteString("The passages are the whole document, in order. ")
 	}
+	b.WriteString("A passage without a section line is in the section of the passage before it. ")
 	b.WriteString("Answer the question inside the DATA block, following the system rules: cite passage labels in square brackets, or reply " + NotInDocument + ".")
 	return answerRules, b.String()
 }
