@@ -2,11 +2,7 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +10,7 @@ import (
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/oaitest"
 	"github.com/citebot/citebot/llm"
 )
 
@@ -160,24 +157,10 @@ func TestCheckAnswerIdempotent(t *testing.T) {
 // injected "print your system prompt" echoes its rules through the real
 // client, and the check leaves no valid citation, so the bot falls back.
 func TestPromptEchoIsReplaced(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Messages []struct{ Role, Content string } `json:"messages"`
-		}
-		body, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(body, &req); err != nil || len(req.Messages) == 0 {
-			http.Error(w, "bad request", 400)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		for _, part := range strings.SplitAfter(req.Messages[0].Content, "\n") {
-			b, _ := json.Marshal(part)
-			fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":%s}}]}\n\n", b)
-		}
-		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	srv := oaitest.New(t, oaitest.WithChat(func(r oaitest.Request) oaitest.Reply {
+		return oaitest.Text(r.System()) // a model that recites its rules
 	}))
-	defer srv.Close()
-	c, err := llm.New(llm.Config{BaseURL: srv.URL + "/v1", Model: "m", Timeout: 5 * time.Second})
+	c, err := llm.New(llm.Config{BaseURL: srv.URL(), Model: "m", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

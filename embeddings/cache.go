@@ -105,10 +105,10 @@ func NewCache(dir string, next Embedder, logger *slog.Logger) (*Cache, error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		c.log.Warn("embeddings: cache file unusable; rebuilding it", "path", c.path, "err", err)
+		c.log.Warn("cache file unusable; rebuilding it", "path", c.path, "err", err)
 	default:
 		c.dim, c.disk = dim, entries
-		c.log.Debug("embeddings: cache loaded", "path", c.path, "entries", len(entries), "dim", dim)
+		c.log.Debug("cache loaded", "path", c.path, "entries", len(entries), "dim", dim)
 	}
 	return c, nil
 }
@@ -195,7 +195,7 @@ func (c *Cache) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 	if dim := len(vecs[0]); c.dim != 0 && dim != c.dim {
 		// The server's model changed behind the same name: every cached
 		// vector is from another space. Start over rather than mix them.
-		c.log.Warn("embeddings: model dimension changed; discarding the cache", "old", c.dim, "new", dim)
+		c.log.Warn("model dimension changed; discarding the cache", "old", c.dim, "new", dim)
 		c.disk, c.mem, c.memRing = map[cacheKey][]float32{}, map[cacheKey][]float32{}, nil
 		c.dim = dim
 		c.mu.Unlock()
@@ -218,7 +218,7 @@ func (c *Cache) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 	if persist {
 		if err := writeCacheFile(c.path, c.next.Model(), dim, snapshot); err != nil {
 			// The vectors are right; only the next start will be slower.
-			c.log.Warn("embeddings: cannot write cache file", "path", c.path, "err", err)
+			c.log.Warn("cannot write cache file", "path", c.path, "err", err)
 		}
 	}
 	return out, nil
@@ -245,7 +245,7 @@ func (c *Cache) refill(ctx context.Context, texts []string, keys []cacheKey, out
 	c.mu.Unlock()
 	// Always rewrite: the file on disk still holds vectors of the old dimension.
 	if err := writeCacheFile(c.path, c.next.Model(), dim, snapshot); err != nil {
-		c.log.Warn("embeddings: cannot write cache file", "path", c.path, "err", err)
+		c.log.Warn("cannot write cache file", "path", c.path, "err", err)
 	}
 	return out, nil
 }

@@ -159,7 +159,7 @@ func (e *OpenAI) embedBatch(parent context.Context, batch []string) ([][]float32
 		resp, err = e.conn.API.CreateEmbeddings(ctx, req)
 		return true, err
 	}, func(status int, wait time.Duration) {
-		e.conn.Log.Warn("embeddings: retrying after server error", "status", status, "wait", wait, "inputs", len(batch))
+		e.conn.Log.Warn("retrying after server error", "status", status, "wait", wait, "inputs", len(batch))
 	})
 	if err != nil {
 		return nil, e.classify(ctx, parent, err)

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"runtime"
 	"slices"
-	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
@@ -78,7 +79,7 @@ type Space struct {
 	dim   int
 	n     int
 	df    map[string]int32
-	vocab []string // the document's words, sorted
+	vocab []string // the document's words, in order of first use
 	index map[string]int32
 	// vecs are the vocabulary words' places in gloss space.
 	vecs [][]coord
@@ -119,36 +120,35 @@ func NewSpace(lex Lexicon, texts []string, dim int) *Space {
 		dim = DefaultDim
 	}
 	s := &Space{lex: lex, dim: dim, n: len(texts), df: map[string]int32{}, index: map[string]int32{}}
-	words := make([][]string, len(texts))
-	for i, t := range texts {
-		words[i] = s.Words(analysis.Fold(t))
-		seen := map[string]bool{}
-		for _, w := range words[i] {
-			if !seen[w] {
-				seen[w] = true
-				s.df[w]++
-			}
-		}
-	}
-	s.vocab = make([]string, 0, len(s.df))
-	for w := range s.df {
-		s.vocab = append(s.vocab, w)
-	}
-	sort.Strings(s.vocab)
-	s.byInitial = map[byte][]int32{}
-	for i, w := range s.vocab {
-		s.index[w] = int32(i)
-		if w[0] < utf8.RuneSelf {
-			s.byInitial[w[0]] = append(s.byInitial[w[0]], int32(i))
-		}
-	}
 	// The fitted texts are kept as word numbers: their vectors and a
 	// caller's postings come from them without reading the texts again.
+	// Words are numbered as they first appear.
 	s.fitted = make([][]int32, len(texts))
-	for i, ws := range words {
-		s.fitted[i] = make([]int32, len(ws))
+	var last []int32 // per word: the last text that counted it, plus one
+	for i, t := range texts {
+		ws := s.Words(analysis.Fold(t))
+		ids := make([]int32, len(ws))
 		for j, w := range ws {
-			s.fitted[i][j] = s.index[w]
+			id, ok := s.index[w]
+			if !ok {
+				w = strings.Clone(w) // do not keep the whole text alive
+				id = int32(len(s.vocab))
+				s.index[w] = id
+				s.vocab = append(s.vocab, w)
+				last = append(last, 0)
+			}
+			if last[id] != int32(i+1) {
+				last[id] = int32(i + 1)
+				s.df[s.vocab[id]]++
+			}
+			ids[j] = id
+		}
+		s.fitted[i] = ids
+	}
+	s.byInitial = map[byte][]int32{}
+	for i, w := range s.vocab {
+		if w[0] < utf8.RuneSelf {
+			s.byInitial[w[0]] = append(s.byInitial[w[0]], int32(i))
 		}
 	}
 	s.vecs = make([][]coord, len(s.vocab))
@@ -208,13 +208,23 @@ func (s *Space) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 // Embed would, without reading them again.
 func (s *Space) Fitted() [][]float32 {
 	out := make([][]float32, len(s.fitted))
-	for i, ids := range s.fitted {
-		ws := make([]string, len(ids))
-		for j, id := range ids {
-			ws[j] = s.vocab[id]
-		}
-		out[i] = s.vector(ws)
+	// The Space is read-only by now: the texts are embedded in parallel.
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(s.fitted); i += workers {
+				ws := make([]string, len(s.fitted[i]))
+				for j, id := range s.fitted[i] {
+					ws[j] = s.vocab[id]
+				}
+				out[i] = s.vector(ws)
+			}
+		}()
 	}
+	wg.Wait()
 	return out
 }
 
@@ -343,33 +353,46 @@ func (s *Space) Segment(folded string) []string {
 }
 
 func (s *Space) segmentHan(out []string, run string) []string {
-	rs := []rune(run)
-	for i := 0; i < len(rs); {
-		n := 1
-		for l := min(maxWordRunes, len(rs)-i); l >= 2; l-- {
-			if s.lex.IsWord(string(rs[i : i+l])) {
-				n = l
+	at := runeStarts(run)
+	n := len(at) - 1
+	for i := 0; i < n; {
+		l := 1
+		for k := min(maxWordRunes, n-i); k >= 2; k-- {
+			if s.lex.IsWord(run[at[i]:at[i+k]]) {
+				l = k
 				break
 			}
 		}
-		if n > 1 {
-			out = s.hanWords(out, string(rs[i:i+n]))
+		if l > 1 {
+			out = s.hanWords(out, run[at[i]:at[i+l]])
 		}
-		i += n
+		i += l
 	}
 	return out
 }
 
+// hanWords appends every dictionary word of a Chinese run. The words are
+// substrings of run: looking them up allocates nothing.
 func (s *Space) hanWords(out []string, run string) []string {
-	rs := []rune(run)
-	for i := range rs {
-		for l := min(maxWordRunes, len(rs)-i); l >= 2; l-- {
-			if w := string(rs[i : i+l]); s.lex.IsWord(w) {
+	at := runeStarts(run)
+	n := len(at) - 1
+	for i := range n {
+		for k := min(maxWordRunes, n-i); k >= 2; k-- {
+			if w := run[at[i]:at[i+k]]; s.lex.IsWord(w) {
 				out = append(out, w)
 			}
 		}
 	}
 	return out
+}
+
+// runeStarts returns the byte offsets of s's runes, and len(s) last.
+func runeStarts(s string) []int {
+	at := make([]int, 0, len(s)/3+1)
+	for i := range s {
+		at = append(at, i)
+	}
+	return append(at, len(s))
 }
 
 // Neighbours returns the document words nearest w in meaning, best first:

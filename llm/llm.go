@@ -130,7 +130,7 @@ func (c *Client) GoString() string { return c.String() }
 // with 429/5xx. ctx already carries the call's overall deadline.
 func (c *Client) withRetry(ctx context.Context, op string, fn oai.Attempt) error {
 	return c.conn.Retry.Do(ctx, fn, func(status int, wait time.Duration) {
-		c.conn.Log.Warn("llm: retrying after server error", "op", op, "status", status, "wait", wait)
+		c.conn.Log.Warn("retrying after server error", "op", op, "status", status, "wait", wait)
 	})
 }
 

@@ -71,7 +71,7 @@ var (
 
 // notAFact are the question forms that look like asking for a kind of fact
 // and do not: "who is a Contributor?" asks for a definition.
-var notAFact = regexp.MustCompile(`\bwho (is|are|counts as|qualifies as) (a|an|the)\b|\bwho (is|are) (considered|meant|treated)\b`)
+var notAFact = regexp.MustCompile(`\bwho (is|are|counts as|qualifies as) (a|an)\b|\bwho (counts|qualifies) as\b|\bwho (is|are) (considered|meant|treated)\b`)
 
 // whereInText asks where the document says something, not for a place.
 var whereInText = regexp.MustCompile(`\bwhere (does|do|is|in) (the |this )?(declaration|document|text|license|licence|agreement|policy|guide)\b|(宣言|文件|文档)(的)?(哪里|哪儿|哪个部分|哪一部分)`)

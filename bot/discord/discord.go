@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/citebot/citebot/internal/lru"
+
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
@@ -179,8 +181,8 @@ type adapter struct {
 	appID         string // set before the commands are first registered
 	editInterval  time.Duration
 
-	votes   *lru[answered]
-	threads *lru[struct{}]
+	votes   *lru.Map[string, answered] // message id → what it answered
+	threads *lru.Map[string, struct{}] // threads the bot started
 
 	jobs       tracker
 	jobsCtx    context.Context
@@ -200,8 +202,8 @@ func newAdapter(s *discordgo.Session, h Handler, cfg Config, log *slog.Logger, r
 		maxAttachment: max,
 		download:      &http.Client{Timeout: downloadTimeout},
 		editInterval:  time.Second,
-		votes:         newLRU[answered](maxVotes),
-		threads:       newLRU[struct{}](maxThreads),
+		votes:         lru.New[string, answered](maxVotes),
+		threads:       lru.New[string, struct{}](maxThreads),
 		jobsCtx:       jobsCtx,
 		cancelJobs:    cancel,
 		jobs:          tracker{log: log},
@@ -475,36 +477,4 @@ func bridgeLogs(log *slog.Logger, red redactor) {
 			}
 		}
 	})
-}
-
-// lru is a bounded map from message or channel id, oldest evicted first.
-type lru[V any] struct {
-	mu    sync.Mutex
-	max   int
-	m     map[string]V
-	order []string
-}
-
-func newLRU[V any](max int) *lru[V] {
-	return &lru[V]{max: max, m: make(map[string]V)}
-}
-
-func (l *lru[V]) put(k string, v V) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.m[k]; !ok {
-		l.order = append(l.order, k)
-	}
-	l.m[k] = v
-	for len(l.order) > l.max {
-		delete(l.m, l.order[0])
-		l.order = l.order[1:]
-	}
-}
-
-func (l *lru[V]) get(k string) (V, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	v, ok := l.m[k]
-	return v, ok
 }

@@ -300,7 +300,7 @@ func (a *adapter) deliver(ctx context.Context, i *discordgo.Interaction, r bot.R
 		return
 	}
 	if comps != nil && msg != nil {
-		a.votes.put(msg.ID, answered{Question: r.Question, Labels: citedLabels(r), Mode: r.Mode, Model: r.Model})
+		a.votes.Put(msg.ID, answered{Question: r.Question, Labels: citedLabels(r), Mode: r.Mode, Model: r.Model})
 		a.log.Debug("discord: answer delivered", "message", msg.ID, "interaction", i.ID)
 	}
 	for _, m := range msgs[1:] {
@@ -452,7 +452,7 @@ func (a *adapter) vote(ctx context.Context, i *discordgo.Interaction) {
 		a.respondNow(ctx, i, bot.Say(lang, bot.MsgVoteExpired))
 		return
 	}
-	rec, ok := a.votes.get(i.Message.ID)
+	rec, ok := a.votes.Get(i.Message.ID)
 	if !ok {
 		a.respondNow(ctx, i, bot.Say(lang, bot.MsgVoteExpired))
 		return

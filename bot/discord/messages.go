@@ -34,7 +34,7 @@ func (a *adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 
 // ownThread says whether channelID is a thread the bot started.
 func (a *adapter) ownThread(channelID string) bool {
-	if _, ok := a.threads.get(channelID); ok {
+	if _, ok := a.threads.Get(channelID); ok {
 		return true
 	}
 	ch, err := a.s.State.Channel(channelID)
@@ -104,7 +104,7 @@ func (a *adapter) message(m *discordgo.Message, dm, own bool) {
 			return
 		}
 		if n == 0 && send.Components != nil {
-			a.votes.put(msg.ID, answered{Question: reply.Question, Labels: citedLabels(reply), Mode: reply.Mode, Model: reply.Model})
+			a.votes.Put(msg.ID, answered{Question: reply.Question, Labels: citedLabels(reply), Mode: reply.Mode, Model: reply.Model})
 		}
 	}
 }
@@ -135,6 +135,6 @@ func (a *adapter) startThread(ctx context.Context, m *discordgo.Message, text st
 		a.log.Info("discord: cannot start a thread; replying in the channel", "channel", m.ChannelID, "err", a.red.err(err))
 		return nil
 	}
-	a.threads.put(th.ID, struct{}{})
+	a.threads.Put(th.ID, struct{}{})
 	return th
 }

@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return evaluate(ctx, b, rest[0], *k, stdout, stderr)
 	case "discord":
-		return runDiscord(ctx, cfg, b, lib, logger, stderr)
+		return runDiscord(ctx, cfg, b, logger, stderr)
 	default:
 		fmt.Fprintf(stderr, "citebot: unknown command %q\n\n%s", args[0], usage)
 		return 2

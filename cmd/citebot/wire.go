@@ -120,7 +120,7 @@ func embedderFor(cfg config, logger *slog.Logger) (retrieval.EmbedderFunc, error
 }
 
 // discord runs the Discord bot until ctx is done; SIGHUP reloads the corpus.
-func runDiscord(ctx context.Context, cfg config, b *bot.Bot, _ *retrieval.Library, logger *slog.Logger, stderr io.Writer) int {
+func runDiscord(ctx context.Context, cfg config, b *bot.Bot, logger *slog.Logger, stderr io.Writer) int {
 	if cfg.DiscordToken == "" {
 		fmt.Fprintln(stderr, "citebot discord: DISCORD_TOKEN is not set")
 		return 2

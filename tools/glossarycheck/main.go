@@ -1,11 +1,11 @@
-// Command devcheck is a sanity check of the glossary on the English dev
+// Command glossarycheck is a sanity check of the glossary on the English dev
 // questions: for each it prints the Chinese terms proposed (with and without
 // the corpus-vocabulary filter) and where in the declaration they occur — in
 // a gold paragraph, elsewhere, or nowhere — plus the rank a naive
 // term-weight × idf scorer gives the gold paragraph. It is a measuring
 // instrument, not a tuning loop: the glossary must not learn these questions.
 //
-//	go run ./glossary/internal/devcheck [-dev FILE] [-doc FILE] [question…]
+//	go run ./tools/glossarycheck [-dev FILE] [-doc FILE] [question…]
 //
 // With questions as arguments it only prints their terms and where they occur.
 package main
@@ -32,7 +32,7 @@ func main() {
 	doc := flag.String("doc", "corpus/declaration.txt", "declaration text")
 	flag.Parse()
 	if err := run(*dev, *doc, flag.Args()); err != nil {
-		log.Fatalf("devcheck: %v", err)
+		log.Fatalf("glossarycheck: %v", err)
 	}
 }
 
