@@ -1,10 +1,16 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"unicode"
+
+	"github.com/longbridgeapp/opencc"
+	"golang.org/x/text/width"
 )
 
 func TestFold(t *testing.T) {
@@ -19,6 +25,100 @@ func TestFold(t *testing.T) {
 	for _, tt := range tests {
 		if got := Fold(tt.in); got != tt.want {
 			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+var (
+	t2sOnce sync.Once
+	t2s     *opencc.OpenCC
+)
+
+// converter is opencc's t2s converter, which t2sTable was generated from.
+func converter() (*opencc.OpenCC, error) {
+	var err error
+	t2sOnce.Do(func() { t2s, err = opencc.New("t2s") })
+	if t2s == nil && err == nil {
+		err = errors.New("no converter")
+	}
+	return t2s, err
+}
+
+// TestT2STableIsOpenCC checks the generated table against opencc for every
+// Chinese character: Fold must fold each exactly as opencc converts it
+// alone.
+func TestT2STableIsOpenCC(t *testing.T) {
+	cc, err := converter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(r rune) {
+		want := string(r)
+		if c, err := cc.Convert(want); err == nil && c != "" {
+			want = c
+		}
+		if got := Fold(string(r)); got != want {
+			t.Errorf("Fold(%q) = %q, opencc t2s %q: run go generate ./analysis", string(r), got, want)
+		}
+	}
+	for _, rg := range unicode.Han.R16 {
+		for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
+			check(r)
+		}
+	}
+	for _, rg := range unicode.Han.R32 {
+		for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
+			check(r)
+		}
+	}
+}
+
+// foldReference is Fold as it was written first: width.Fold over the whole
+// string, then opencc per Chinese character and lower case.
+func foldReference(s string) string {
+	s = width.Fold.String(s)
+	var sb strings.Builder
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			out := string(r)
+			if cc, err := converter(); err == nil {
+				if c, err := cc.Convert(out); err == nil && c != "" {
+					out = c
+				}
+			}
+			sb.WriteString(out)
+			continue
+		}
+		sb.WriteRune(unicode.ToLower(r))
+	}
+	return sb.String()
+}
+
+// Fold folds width, script and case character by character, with its
+// tables; it must agree with the plain definition on every character and
+// on text mixing them (twice, the second time from the tables).
+func TestFoldIsReference(t *testing.T) {
+	var all strings.Builder
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		if r < 0x3000 && r > 0x2000 || r >= 0x3000 && r < 0xA000 || r >= 0xF900 && r < 0x10000 || r >= 0x20000 && r < 0x20400 || r < 0x600 {
+			all.WriteRune(r)
+		}
+	}
+	texts := []string{all.String(), "ＳＣＯ（上合）１２３ 組織 ｶﾀｶﾅ \xff\xfe Ǆǅ İ", "a\u3000b"}
+	for range 2 {
+		for _, s := range texts {
+			if got, want := Fold(s), foldReference(s); got != want {
+				gr, wr := []rune(got), []rune(want)
+				for i := range min(len(gr), len(wr)) {
+					if gr[i] != wr[i] {
+						t.Fatalf("Fold differs at rune %d: %q, want %q", i, string(gr[i]), string(wr[i]))
+					}
+				}
+				t.Fatalf("Fold differs in length: %d runes, want %d", len(gr), len(wr))
+			}
 		}
 	}
 }
@@ -75,6 +175,16 @@ func TestTerms(t *testing.T) {
 	for _, tt := range tests {
 		if got := Terms(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("Terms(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestEachTermIsTerms(t *testing.T) {
+	for _, s := range []string{"禁毒合作", "上合,成员", "npt 2021年 licensed", "", "!!", "上海合作組織 the covid19 秘書處", "a\ufffd合\xff作"} {
+		var got []string
+		EachTerm(Fold(s), func(term string) { got = append(got, term) })
+		if want := Terms(Fold(s)); !slices.Equal(got, want) {
+			t.Errorf("EachTerm(%q) = %q, Terms %q", s, got, want)
 		}
 	}
 }

@@ -1,44 +1,52 @@
 package analysis
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
 	"golang.org/x/text/width"
 )
 
-var (
-	t2sOnce sync.Once
-	t2s     *opencc.OpenCC
-	t2sErr  error
-)
-
-// converter builds the Traditional→Simplified converter once: opencc parses
-// its dictionaries on construction, which takes tens of milliseconds.
-func converter() (*opencc.OpenCC, error) {
-	t2sOnce.Do(func() { t2s, t2sErr = opencc.New("t2s") })
-	return t2s, t2sErr
-}
+//go:generate go run ./internal/gent2s
 
 // Fold maps text to the one form every scorer compares: Simplified script,
 // half-width letters and digits, lower case. Questions arrive in Simplified or
 // Traditional Chinese while the document is Traditional; folding both sides
 // makes 组织 and 組織 the same term.
 //
-// Script is folded character by character through opencc's Traditional to
-// Simplified tables, with each character's mapping remembered. Phrase-level
+// Script is folded character by character, as opencc's Traditional to
+// Simplified conversion ("t2s") converts each character on its own; the
+// generated t2sTable holds every character it changes. Phrase-level
 // conversion would be slower by two orders of magnitude and, for matching,
 // no better: what matters is that a question and a paragraph fold the same
 // character the same way whatever surrounds it.
+//
+// Width is folded per character too (width.Fold maps each character on its
+// own), and each Chinese character's folded form is remembered in a table
+// read without locking: folding every paragraph of a large document was a
+// tenth of its index build through width.Fold.String and a sync.Map.
 func Fold(s string) string {
-	s = width.Fold.String(s)
 	var sb strings.Builder
 	sb.Grow(len(s))
 	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			sb.WriteByte(byte(r))
+			continue
+		}
+		if f := width.LookupRune(r).Folded(); f != 0 {
+			r = f
+		}
 		if unicode.Is(unicode.Han, r) {
-			sb.WriteString(foldHan(r))
+			writeHan(&sb, r)
 			continue
 		}
 		sb.WriteRune(unicode.ToLower(r))
@@ -46,27 +54,69 @@ func Fold(s string) string {
 	return sb.String()
 }
 
-var hanFolds sync.Map // rune → string
+// hanFolds remembers the folded form of the Basic Multilingual Plane's
+// Chinese characters: 0 not yet known, else the folded character plus
+// one, or multiRune when it folds to more than one character (those, and
+// the characters beyond the plane, are in hanFoldsMore).
+var (
+	hanFolds     [0x10000]atomic.Uint32
+	hanFoldsMore sync.Map // rune → string
+)
 
+const multiRune = math.MaxUint32
+
+// writeHan writes the folded form of the Chinese character r.
+func writeHan(sb *strings.Builder, r rune) {
+	if r < 0x10000 {
+		if v := hanFolds[r].Load(); v != 0 && v != multiRune {
+			sb.WriteRune(rune(v - 1))
+			return
+		}
+	}
+	sb.WriteString(foldHan(r))
+}
+
+// foldHan returns the folded form of the Chinese character r.
 func foldHan(r rune) string {
-	if v, ok := hanFolds.Load(r); ok {
+	if r < 0x10000 {
+		if v := hanFolds[r].Load(); v != 0 && v != multiRune {
+			return string(rune(v - 1))
+		}
+	}
+	if v, ok := hanFoldsMore.Load(r); ok {
 		return v.(string)
 	}
 	out := string(r)
-	if cc, err := converter(); err == nil {
-		if c, err := cc.Convert(out); err == nil && c != "" {
-			out = c
+	if i, ok := slices.BinarySearchFunc(t2sTable, r, func(e t2sEntry, r rune) int { return int(e.from - r) }); ok {
+		out = t2sTable[i].to
+	}
+	if f, size := utf8.DecodeRuneInString(out); r < 0x10000 && size == len(out) && f != utf8.RuneError {
+		hanFolds[r].Store(uint32(f) + 1)
+	} else {
+		if r < 0x10000 {
+			hanFolds[r].Store(multiRune)
+		}
+		hanFoldsMore.Store(r, out)
+	}
+	return out
+}
+
+// changes reports whether folding changes the Chinese character r.
+func changes(r rune) bool {
+	if r < 0x10000 {
+		if v := hanFolds[r].Load(); v != 0 && v != multiRune {
+			return rune(v-1) != r
 		}
 	}
-	hanFolds.Store(r, out)
-	return out
+	f := foldHan(r)
+	return len(f) != utf8.RuneLen(r) || f != string(r)
 }
 
 // IsTraditional reports whether s holds Chinese characters that Fold
 // changes to another form: text written in Traditional script.
 func IsTraditional(s string) bool {
 	for _, r := range s {
-		if unicode.Is(unicode.Han, r) && foldHan(r) != string(r) {
+		if unicode.Is(unicode.Han, r) && changes(r) {
 			return true
 		}
 	}
@@ -103,4 +153,10 @@ func Script(s string, l Language) string {
 		}
 	}
 	return s
+}
+
+// t2sEntry is one character opencc's t2s conversion changes.
+type t2sEntry struct {
+	from rune
+	to   string
 }

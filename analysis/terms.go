@@ -46,6 +46,37 @@ func Terms(folded string) []string {
 	return terms
 }
 
+// EachTerm calls f with every term of folded text, in the order and with
+// the values of Terms, without allocating: a Chinese character or pair is a
+// substring of folded. Indexing 100,000 paragraphs makes 45 million terms;
+// as fresh strings they were a third of the lexical index's build.
+func EachTerm(folded string, f func(term string)) {
+	var st Stemmer
+	for tok := range Tokens(folded) {
+		switch tok.Kind {
+		case HanRun:
+			prev := -1
+			for i, r := range tok.Text {
+				n := utf8.RuneLen(r)
+				f(tok.Text[i : i+n])
+				if prev >= 0 {
+					f(tok.Text[prev : i+n])
+				}
+				prev = i
+			}
+		case Word:
+			if st == nil {
+				st = StemmerFor(folded)
+			}
+			if t, ok := st.Term(tok.Text); ok {
+				f(t)
+			}
+		case Number:
+			f(tok.Text)
+		}
+	}
+}
+
 // IsBigram reports whether a term from Terms is a pair of Chinese characters.
 func IsBigram(term string) bool {
 	r, n := utf8.DecodeRuneInString(term)

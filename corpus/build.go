@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,8 +59,8 @@ type item struct {
 }
 
 var (
-	reBullet  = regexp.MustCompile(`^[-*+•·▪◦‣●○■□►▶→][ \t]+\S`)
-	reOrdered = regexp.MustCompile(`^(?:\(([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})\)|([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)])[ \t]+\S`)
+	reBullet  = lazyRE(`^[-*+•·▪◦‣●○■□►▶→][ \t]+\S`).onlyIf(firstRuneIn("-*+•·▪◦‣●○■□►▶→"))
+	reOrdered = lazyRE(`^(?:\(([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})\)|([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)])[ \t]+\S`).onlyIf(firstByteIn("(" + digits + letters))
 )
 
 // itemMarker returns the list marker that opens l, or nil.

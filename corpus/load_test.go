@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -216,5 +217,17 @@ func TestLoadPaths(t *testing.T) {
 		if d != nil || !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.names) {
 			t.Errorf("LoadPaths(%q) = %v, %v; want %v naming %q", tt.paths, d, err, tt.err, tt.names)
 		}
+	}
+}
+
+// Default skips the scraped-page check; the declaration must parse to the
+// same document either way.
+func TestDefaultIsParse(t *testing.T) {
+	want, err := Parse("embedded", declaration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(Default(), want) {
+		t.Error("Default() differs from Parse of the embedded declaration")
 	}
 }

@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -22,12 +21,12 @@ type mline struct {
 }
 
 var (
-	reFence     = regexp.MustCompile("^(`{3,}|~{3,})")
-	reUnderline = regexp.MustCompile(`^(?:=+|-+)$`)
+	reFence     = lazyRE("^(`{3,}|~{3,})").onlyIf(firstByteIn("`~"))
+	reUnderline = lazyRE(`^(?:=+|-+)$`).onlyIf(firstByteIn("=-"))
 	// A thematic break or decoration line: three or more of one mark.
-	reRule      = regexp.MustCompile(`^([-*_=~+#])(?:\s*[-*_=~+#])*$`)
-	reBoxBorder = regexp.MustCompile(`^\*{10,}$`)
-	reBoxLine   = regexp.MustCompile(`^\*(.*)\*$`)
+	reRule      = lazyRE(`^([-*_=~+#])(?:\s*[-*_=~+#])*$`).onlyIf(firstByteIn("-*_=~+#"))
+	reBoxBorder = lazyRE(`^\*{10,}$`).onlyIf(prefixes("*"))
+	reBoxLine   = lazyRE(`^\*(.*)\*$`).onlyIf(prefixes("*"))
 )
 
 // fenceOpen returns the fence that opens a code block on line l, or "".

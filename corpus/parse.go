@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -80,33 +79,33 @@ const (
 )
 
 var (
-	reMarkdown  = regexp.MustCompile(`^(#{1,6})[ \t]+(.*?)[ \t#]*$`)
-	reCnVolume  = regexp.MustCompile(`^第(` + cnNum + `|\d{1,3})[編编][ \t]*(.*)$`)
-	reCnPartOf  = regexp.MustCompile(`^第(` + cnNum + `|\d{1,3})部分[ \t]*(.*)$`)
-	reCnChapter = regexp.MustCompile(`^第(` + cnNum + `|\d{1,3})章[ \t]*(.*)$`)
-	reCnSection = regexp.MustCompile(`^第(` + cnNum + `|\d{1,3})[節节][ \t]*(.*)$`)
-	reCnPart    = regexp.MustCompile(`^(` + cnNum + `)、[ \t]*(\S.*)$`)
-	reCnParen   = regexp.MustCompile(`^[(（](` + cnNum + `)[)）][ \t]*(\S.*)$`)
+	reMarkdown  = lazyRE(`^(#{1,6})[ \t]+(.*?)[ \t#]*$`).onlyIf(prefixes("#"))
+	reCnVolume  = lazyRE(`^第(` + cnNum + `|\d{1,3})[編编][ \t]*(.*)$`).onlyIf(prefixes("第"))
+	reCnPartOf  = lazyRE(`^第(` + cnNum + `|\d{1,3})部分[ \t]*(.*)$`).onlyIf(prefixes("第"))
+	reCnChapter = lazyRE(`^第(` + cnNum + `|\d{1,3})章[ \t]*(.*)$`).onlyIf(prefixes("第"))
+	reCnSection = lazyRE(`^第(` + cnNum + `|\d{1,3})[節节][ \t]*(.*)$`).onlyIf(prefixes("第"))
+	reCnPart    = lazyRE(`^(` + cnNum + `)、[ \t]*(\S.*)$`).onlyIf(firstRuneIn(cnNumeralChars))
+	reCnParen   = lazyRE(`^[(（](` + cnNum + `)[)）][ \t]*(\S.*)$`).onlyIf(prefixes("(", "（"))
 	// 第十二条 opens its article's text on the same line after a space; a
 	// 第十二条 glued to the next word is a reference in running text.
-	reCnArticle = regexp.MustCompile(`^第(` + cnNum + `|\d{1,3})[條条](?:[ \t\x{3000}]+(.*))?$`)
-	reNumbered  = regexp.MustCompile(`^(\d{1,3}(?:\.\d{1,3}){0,3})(?:\.|、|[ \t])[ \t]*(\S.*)$`)
-	reNumParen  = regexp.MustCompile(`^[(（](\d{1,3})[)）][ \t]*(\S.*)$`)
-	reRoman     = regexp.MustCompile(`^([IVX]{1,6})\.[ \t]+(\S.*)$`)
+	reCnArticle = lazyRE(`^第(` + cnNum + `|\d{1,3})[條条](?:[ \t\x{3000}]+(.*))?$`).onlyIf(prefixes("第"))
+	reNumbered  = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){0,3})(?:\.|、|[ \t])[ \t]*(\S.*)$`).onlyIf(firstByteIn(digits))
+	reNumParen  = lazyRE(`^[(（](\d{1,3})[)）][ \t]*(\S.*)$`).onlyIf(prefixes("(", "（"))
+	reRoman     = lazyRE(`^([IVX]{1,6})\.[ \t]+(\S.*)$`).onlyIf(firstByteIn("IVX"))
 	// Part 2, CHAPTER IV, Article 12, SECTION 3., § 4, Sec. 1.01, with an
 	// optional title after a dash, colon or dot.
-	reWordHead = regexp.MustCompile(`^(PART|Part|CHAPTER|Chapter|ARTICLE|Article|Art\.|SECTION|Section|Sec\.|SEC\.|§)[ \t]*(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\b\.?(?:[ \t]*([-–—:])[ \t]*|[ \t]+|$)(.*)$`)
+	reWordHead = lazyRE(`^(PART|Part|CHAPTER|Chapter|ARTICLE|Article|Art\.|SECTION|Section|Sec\.|SEC\.|§)[ \t]*(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\b\.?(?:[ \t]*([-–—:])[ \t]*|[ \t]+|$)(.*)$`).onlyIf(prefixes("P", "C", "A", "S", "§"))
 	// APPENDIX: How to apply …, Exhibit A - …, Annex 2, Schedule B, 附件一.
-	reNamed   = regexp.MustCompile(`^(APPENDIX|Appendix|ANNEX|Annex|EXHIBIT|Exhibit|SCHEDULE|Schedule|ATTACHMENT|Attachment)(?:[ \t]+([A-Z]|\d{1,3}|[IVX]{1,6}))?(?:[ \t]*[-–—:.][ \t]*(.*)|[ \t]*)$`)
-	reCnNamed = regexp.MustCompile(`^(附件|附录|附錄)(` + cnNum + `|\d{1,3})?(?:[ \t]*[:：][ \t]*(.*)|[ \t]*)$`)
+	reNamed   = lazyRE(`^(APPENDIX|Appendix|ANNEX|Annex|EXHIBIT|Exhibit|SCHEDULE|Schedule|ATTACHMENT|Attachment)(?:[ \t]+([A-Z]|\d{1,3}|[IVX]{1,6}))?(?:[ \t]*[-–—:.][ \t]*(.*)|[ \t]*)$`).onlyIf(firstByteIn("AES"))
+	reCnNamed = lazyRE(`^(附件|附录|附錄)(` + cnNum + `|\d{1,3})?(?:[ \t]*[:：][ \t]*(.*)|[ \t]*)$`).onlyIf(prefixes("附"))
 	// A run-in heading: number, a short title ending in a dot, then text.
-	reRunIn = regexp.MustCompile(`^((?:(?:SECTION|Section|ARTICLE|Article)[ \t]+)?(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\.)[ \t]+([^.]{1,60}\.)[ \t]+(\S.*)$`)
+	reRunIn = lazyRE(`^((?:(?:SECTION|Section|ARTICLE|Article)[ \t]+)?(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\.)[ \t]+([^.]{1,60}\.)[ \t]+(\S.*)$`).onlyIf(firstByteIn("SA" + digits + "IVX"))
 	// A dotted number opening a paragraph: "5.1. The rights granted …".
-	reNumPara = regexp.MustCompile(`^((\d{1,3}(?:\.\d{1,3}){1,3})\.?)[ \t]+(\S.*)$`)
-	reClause  = regexp.MustCompile(`^(\(([a-zA-Z])\)|([a-zA-Z])\))[ \t]+(\S.*)$`)
+	reNumPara = lazyRE(`^((\d{1,3}(?:\.\d{1,3}){1,3})\.?)[ \t]+(\S.*)$`).onlyIf(firstByteIn(digits))
+	reClause  = lazyRE(`^(\(([a-zA-Z])\)|([a-zA-Z])\))[ \t]+(\S.*)$`).onlyIf(firstByteIn("(" + letters))
 	// A number at the start of a Markdown heading's title ("## 2.1 Scope").
-	reTitleNum = regexp.MustCompile(`^(\d{1,3}(?:\.\d{1,3}){0,3})\.?(?:[ \t]|$)`)
-	rePreamble = regexp.MustCompile(`^(?i:preamble)$|^(序言|前言)$`)
+	reTitleNum = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){0,3})\.?(?:[ \t]|$)`).onlyIf(firstByteIn(digits))
+	rePreamble = lazyRE(`^(?i:preamble)$|^(序言|前言)$`).onlyIf(prefixes("p", "P", "序", "前"))
 )
 
 // maxHeadingRunes bounds a heading's length: longer numbered lines are
@@ -181,7 +180,7 @@ func cnHeading(line string) (heading, bool) {
 		return heading{}, false
 	}
 	forms := []struct {
-		re   *regexp.Regexp
+		re   *lazyRegexp
 		rank int
 	}{
 		{reCnVolume, rankCnVol}, {reCnPartOf, rankCnPart}, {reCnChapter, rankCnChap}, {reCnSection, rankCnSect},

@@ -3,9 +3,9 @@ package corpus
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -92,19 +92,50 @@ const numPat = `(?:\d{1,3}|[` + cnNumeralChars + `]{1,5})`
 const subPat = `\((?:` + numPat + `|[a-zA-Z])\)`
 
 var (
-	reRefDoc      = regexp.MustCompile(`^([\p{L}\p{N}][\p{L}\p{N}_.\-]{0,30}):\s*(\S.*)$`)
-	reRefPrefix   = regexp.MustCompile(`(?i)^(§|section|sect?\.|part|article|art\.|chapter|clause)\s*`)
-	reRefPreamble = regexp.MustCompile(`(?i)^(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|p\.|第)?\s*(\d{1,3})?\s*段?$`)
-	reRefOrdinal  = regexp.MustCompile(`^第(` + numPat + `)(?:部分|章|[編编]|部)\s*(?:第(` + numPat + `)(?:[節节]|小[節节]|部分|[條条]|[項项]))?\s*(?:第(` + numPat + `)段)?$`)
-	reRefArticle  = regexp.MustCompile(`^第(` + numPat + `)[條条]\s*(?:第(` + numPat + `)[款段])?$`)
-	reRefParen    = regexp.MustCompile(`^(` + numPat + `)?((?:` + subPat + `)*)\s*(?:(?:¶|paragraph|para\.?|第)\s*)?(\d{1,3})?\s*段?$`)
-	reRefParenSub = regexp.MustCompile(`\((` + numPat + `|[a-zA-Z])\)`)
-	reRefDotted   = regexp.MustCompile(`^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s*(?:¶\s*(\d{1,3}))?$`)
+	reRefPrefix   = lazyRE(`(?i)^(§|section|sect?\.|part|article|art\.|chapter|clause)\s*`)
+	reRefPreamble = lazyRE(`(?i)^(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|p\.|第)?\s*(\d{1,3})?\s*段?$`)
+	reRefOrdinal  = lazyRE(`^第(` + numPat + `)(?:部分|章|[編编]|部)\s*(?:第(` + numPat + `)(?:[節节]|小[節节]|部分|[條条]|[項项]))?\s*(?:第(` + numPat + `)段)?$`)
+	reRefArticle  = lazyRE(`^第(` + numPat + `)[條条]\s*(?:第(` + numPat + `)[款段])?$`)
+	reRefParen    = lazyRE(`^(` + numPat + `)?((?:` + subPat + `)*)\s*(?:(?:¶|paragraph|para\.?|第)\s*)?(\d{1,3})?\s*段?$`)
+	reRefParenSub = lazyRE(`\((` + numPat + `|[a-zA-Z])\)`)
+	reRefDotted   = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s*(?:¶\s*(\d{1,3}))?$`)
 	// 2.1(b), MPL's own way of citing a clause of a dotted section.
-	reRefDottedSub = regexp.MustCompile(`^(\d{1,3}(?:\.\d{1,3}){1,3})((?:` + subPat + `)+)\s*(?:¶\s*(\d{1,3}))?$`)
-	reRefRoman     = regexp.MustCompile(`^([IVX]{1,6})(?:$|[\s(¶.])`)
-	reRefZero      = regexp.MustCompile(`^0\s*(?:¶\s*(\d{1,3}))?$`)
+	reRefDottedSub = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){1,3})((?:` + subPat + `)+)\s*(?:¶\s*(\d{1,3}))?$`)
+	reRefRoman     = lazyRE(`^([IVX]{1,6})(?:$|[\s(¶.])`)
+	reRefZero      = lazyRE(`^0\s*(?:¶\s*(\d{1,3}))?$`)
 )
+
+// refDocExpr is what refDoc matches: a document prefix, a colon and a
+// reference. Compiled, its {0,30} repetitions of two Unicode classes took
+// 4.4 ms, the most of any expression here, and every question is searched
+// for a reference; refDoc matches it by hand (TestRefDocIsExpr).
+const refDocExpr = `^([\p{L}\p{N}][\p{L}\p{N}_.\-]{0,30}):\s*(\S.*)$`
+
+// refDoc splits "apache: 4(d)" into its document prefix and the rest, as
+// refDocExpr would.
+func refDoc(s string) (doc, rest string, ok bool) {
+	colon := -1
+	n := 0
+	for i, r := range s {
+		if r == ':' {
+			colon = i
+			break
+		}
+		word := unicode.IsLetter(r) || unicode.IsNumber(r)
+		if n == 0 && !word || n > 0 && !word && r != '_' && r != '.' && r != '-' || n == 31 {
+			return "", "", false
+		}
+		n++
+	}
+	if colon < 1 {
+		return "", "", false
+	}
+	rest = strings.TrimLeft(s[colon+1:], "\t\n\f\r ")
+	if rest == "" || strings.ContainsRune(rest, '\n') {
+		return "", "", false
+	}
+	return s[:colon], rest, true
+}
 
 // ParseRef parses a reference in any of the accepted spellings: 三(四)¶2,
 // 三（四）2, 3.4.2, 3(4)2, 3.4, 3(4), 五(十三), 三¶7, 序言¶3, preamble 3,
@@ -118,8 +149,8 @@ func ParseRef(s string) (Ref, error) {
 	bad := func() (Ref, error) { return Ref{}, fmt.Errorf("corpus: %q: %w", orig, ErrBadRef) }
 	s = strings.TrimRight(strings.TrimSpace(foldWidth(s)), "、.。 ")
 	var r Ref
-	if m := reRefDoc.FindStringSubmatch(s); m != nil {
-		r.Doc, s = strings.ToLower(m[1]), m[2]
+	if doc, rest, ok := refDoc(s); ok {
+		r.Doc, s = strings.ToLower(doc), rest
 	}
 	word := ""
 	if m := reRefPrefix.FindStringSubmatch(s); m != nil {
@@ -248,7 +279,7 @@ func isDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
 // findPattern finds a reference inside a question; guard keeps ordinary
 // numbers (years, counts, versions) from being read as references.
 type findPattern struct {
-	re    *regexp.Regexp
+	re    *lazyRegexp
 	guard func(q string, loc []int) bool
 }
 
@@ -257,23 +288,23 @@ type findPattern struct {
 // "20周年", "5 questions") and versions ("version 2.1") from being read as
 // sections.
 var findPatterns = []findPattern{
-	{re: regexp.MustCompile(`第` + numPat + `(?:部分|章|[編编])\s*(?:第` + numPat + `(?:[節节]|小[節节]|部分|[條条]))?\s*(?:第` + numPat + `段)?`)},
-	{re: regexp.MustCompile(`第` + numPat + `[條条]\s*(?:第` + numPat + `[款段])?`)},
-	{re: regexp.MustCompile(`(?i)(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|第)?\s*\d{1,3}`)},
-	{re: regexp.MustCompile(`(?:§\s*|\b(?i:section|part|article|chapter|clause)\s+|\b(?i:sec|art)\.\s*)(?:\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6}\b)(?:` + subPat + `)*(?:\s*¶\s*\d{1,3})?`)},
-	{re: regexp.MustCompile(`(?:` + numPat + `)(?:` + subPat + `)+(?:\s*¶?\s*\d{1,3})?`), guard: bracketGuard},
-	{re: regexp.MustCompile(`(?:` + numPat + `)?¶\s*\d{1,3}`), guard: numberGuard},
-	{re: regexp.MustCompile(`\d{1,2}(?:\.\d{1,2}){1,2}`), guard: dottedGuard},
+	{re: lazyRE(`第` + numPat + `(?:部分|章|[編编])\s*(?:第` + numPat + `(?:[節节]|小[節节]|部分|[條条]))?\s*(?:第` + numPat + `段)?`)},
+	{re: lazyRE(`第` + numPat + `[條条]\s*(?:第` + numPat + `[款段])?`)},
+	{re: lazyRE(`(?i)(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|第)?\s*\d{1,3}`)},
+	{re: lazyRE(`(?:§\s*|\b(?i:section|part|article|chapter|clause)\s+|\b(?i:sec|art)\.\s*)(?:\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6}\b)(?:` + subPat + `)*(?:\s*¶\s*\d{1,3})?`)},
+	{re: lazyRE(`(?:` + numPat + `)(?:` + subPat + `)+(?:\s*¶?\s*\d{1,3})?`), guard: bracketGuard},
+	{re: lazyRE(`(?:` + numPat + `)?¶\s*\d{1,3}`), guard: numberGuard},
+	{re: lazyRE(`\d{1,2}(?:\.\d{1,2}){1,2}`), guard: dottedGuard},
 }
 
 // Units and suffixes that make a dotted number a quantity, not a section.
-var reQuantity = regexp.MustCompile(`(?i)^\s*(%|％|percent|per cent|million|billion|trillion|thousand|km|kg|m\b|倍|億|亿|萬|万|美元|元|度|年|月|日|周|週|歲|岁)`)
+var reQuantity = lazyRE(`(?i)^\s*(%|％|percent|per cent|million|billion|trillion|thousand|km|kg|m\b|倍|億|亿|萬|万|美元|元|度|年|月|日|周|週|歲|岁)`)
 
 // Words after which a dotted number is a version, not a section.
-var reVersionWord = regexp.MustCompile(`(?i)\b(version|ver\.?|release|rev\.?|revision|v)\s*$`)
+var reVersionWord = lazyRE(`(?i)\b(version|ver\.?|release|rev\.?|revision|v)\s*$`)
 
 // A document prefix glued to a reference: "apache:4(d)".
-var reDocBefore = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.\-])([a-z][a-z0-9_.\-]{0,30}):$`)
+var reDocBefore = lazyRE(`(?:^|[^\p{L}\p{N}_.\-])([a-z][a-z0-9_.\-]{0,30}):$`)
 
 // numberGuard refuses a number glued to a longer number or word (a
 // decimal, a version, a date) or followed by a unit.

@@ -2,7 +2,10 @@ package corpus
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -385,5 +388,65 @@ func TestResolveArticles(t *testing.T) {
 	}
 	if ps, _, err := Default().ResolveRef(r); err == nil {
 		t.Errorf("declaration: ResolveRef(%+v) = %v", r, labelsOf(ps))
+	}
+}
+
+func TestRefDocIsExpr(t *testing.T) {
+	re := regexp.MustCompile(refDocExpr)
+	inputs := []string{"apache: 4(d)", "apache:4(d)¶1", "apache:", "apache: ", "a:b", ":x", "x:", "security:5(1)¶3",
+		"mpl-2.0: 3.1", "mpl_2.0:\t 3.1", "éa: 1", "文件:第三部分", "1: x", "-a: x", "a b: x", "a:\n x", "a: x\ny",
+		"a:\r x", "abcdefghijklmnopqrstuvwxyz01234: 1", "abcdefghijklmnopqrstuvwxyz012345: 1", "a\xff: 1", "a: \xff",
+		"a:: b", "a.b-c_d: e", "Ⅻ: 1", "", "apache 4(d)", "x:\f\f y z"}
+	for _, in := range inputs {
+		doc, rest, ok := refDoc(in)
+		m := re.FindStringSubmatch(in)
+		if ok != (m != nil) || ok && (doc != m[1] || rest != m[2]) {
+			t.Errorf("refDoc(%q) = %q, %q, %v; the expression: %q", in, doc, rest, ok, m)
+		}
+	}
+}
+
+func TestLazyRegexpsCompile(t *testing.T) {
+	for _, l := range lazyExprs {
+		l.get()
+	}
+}
+
+// An expression's onlyIf test must pass every string the expression
+// matches: every line of every test document, trimmed or not, and the
+// title of each Markdown heading.
+func TestLazyRegexpTestsPassMatches(t *testing.T) {
+	var lines []string
+	files, _ := filepath.Glob("testdata/*")
+	files = append(files, "declaration.txt")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			l = strings.TrimRight(l, "\r")
+			lines = append(lines, l, strings.TrimSpace(l), strings.TrimSpace(strings.TrimLeft(l, "#")))
+		}
+	}
+	lines = append(lines, "1. Definitions.", "(a) clause", "第三章 总则", "三、安全", "（四）禁毒", "## 2.1 Scope", "```go", "~~~", "----", "===",
+		"* item", "• item", "IV. Scope", "§ 4", "Section 3.", "APPENDIX: How", "附件一", "Preamble", "序言", "**********", "*box*")
+	checked := 0
+	for _, l := range lazyExprs {
+		if l.can == nil {
+			continue
+		}
+		re := regexp.MustCompile(l.src)
+		for _, s := range lines {
+			if re.MatchString(s) {
+				checked++
+				if !l.can(s) {
+					t.Errorf("%q matches %s but fails its test", s, l.src)
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d matches checked", checked)
 	}
 }

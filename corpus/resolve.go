@@ -3,7 +3,6 @@ package corpus
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -63,7 +62,7 @@ func (d *Document) Resolve(ref string) ([]Paragraph, error) {
 		res := d.resolveIn(sc, rest, ref)
 		return res.ps, res.err
 	}
-	if len(d.Parts) > 0 && reRefDoc.MatchString(foldWidth(s)) {
+	if _, _, ok := refDoc(foldWidth(s)); len(d.Parts) > 0 && ok {
 		return nil, &UnknownRefError{Ref: ref, Nearest: d.prefixes()}
 	}
 	res := d.each(ref, func(sc scope) resolved { return d.resolveIn(sc, s, ref) })
@@ -350,7 +349,7 @@ func (d *Document) localKey(sc scope, si int) string {
 
 // reArticleTitle recognises the heading of an article, whose number runs
 // through the whole document.
-var reArticleTitle = regexp.MustCompile(`^(?:ARTICLE|Article|Art\.)\s*[0-9IVX]|^第` + numPat + `[條条]`)
+var reArticleTitle = lazyRE(`^(?:ARTICLE|Article|Art\.)\s*[0-9IVX]|^第` + numPat + `[條条]`)
 
 // articleIndex finds article n in sc, wherever it sits, or -1.
 func (d *Document) articleIndex(sc scope, n int) int {

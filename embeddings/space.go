@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
@@ -35,6 +36,61 @@ type Lexicon interface {
 	// Rarity says how specific the English word with this stem is, in
 	// [0,1]; ok is false when the dictionary does not know it.
 	Rarity(stem string) (float64, bool)
+}
+
+// StemmedLexicon is a Lexicon that knows the Snowball stems of its
+// glosses' words, so that a Space need not stem them (glossary.Glossary
+// computes them when it is generated).
+type StemmedLexicon interface {
+	Lexicon
+	// StemmedSenses returns Senses(zh), in order, each with the
+	// analysis.EnglishStemmer stems of the words analysis.Tokens finds in
+	// its gloss (stop words left out) and, when the gloss is one word
+	// without a space, the stem of the whole gloss in Whole ("" for none).
+	StemmedSenses(zh string) []StemmedSense
+}
+
+// StemmedSense is a Sense with the stems of its gloss.
+type StemmedSense struct {
+	Sense
+	Stems []string
+	Whole string
+}
+
+// sensesOf returns zh's senses with their stems, read once per word while
+// the Space is fitted.
+func (s *Space) sensesOf(zh string) []StemmedSense {
+	if s.fitSenses != nil {
+		if id, ok := s.index[zh]; ok && s.fitSenses[id] != nil {
+			return s.fitSenses[id]
+		}
+	}
+	return s.stemmedSenses(zh)
+}
+
+// stemmedSenses returns zh's senses with their stems, from the lexicon when
+// it knows them, else stemmed here.
+func (s *Space) stemmedSenses(zh string) []StemmedSense {
+	if sl, ok := s.lex.(StemmedLexicon); ok {
+		return sl.StemmedSenses(zh)
+	}
+	senses := s.lex.Senses(zh)
+	out := make([]StemmedSense, len(senses))
+	for i, sn := range senses {
+		out[i].Sense = sn
+		for tok := range analysis.Tokens(sn.Gloss) {
+			if tok.Kind != analysis.Word {
+				continue
+			}
+			if st, ok := analysis.EnglishStemmer.Term(tok.Text); ok {
+				out[i].Stems = append(out[i].Stems, st)
+			}
+		}
+		if !strings.ContainsRune(sn.Gloss, ' ') {
+			out[i].Whole, _ = analysis.EnglishStemmer.Term(sn.Gloss)
+		}
+	}
+	return out
 }
 
 const (
@@ -73,26 +129,46 @@ const (
 // thing in the document's words so share coordinates, and an English
 // question lands beside the Chinese text it asks about with no translation.
 //
-// A Space is immutable after NewSpace and safe for concurrent use.
+// A Space is immutable after NewSpace or FitFolded (but for a cache of the
+// neighbours of words the document does not use) and safe for concurrent
+// use.
 type Space struct {
 	lex   Lexicon
 	dim   int
 	n     int
-	df    map[string]int32
 	vocab []string // the document's words, in order of first use
 	index map[string]int32
+	// df, weight, bucket and sign are per vocabulary word: the texts using
+	// it, its Weight, and the vector coordinate it is hashed to.
+	df     []int32
+	weight []float64
+	bucket []int32
+	sign   []bool
 	// vecs are the vocabulary words' places in gloss space.
 	vecs [][]coord
 	// byCoord lists the vocabulary words at each gloss coordinate, for the
 	// neighbour search.
 	byCoord map[string][]wordAt
-	// nbrs are the vocabulary words' neighbours, computed once.
-	nbrs [][]Neighbour
-	// fitted are the words of the texts the Space was fitted to.
+	// nbrs are the vocabulary words' neighbours, computed once, and nbrIDs
+	// the same by vocabulary number, for the vectors.
+	nbrs   [][]Neighbour
+	nbrIDs [][]wordSim
+	// fitted are the words of the texts NewSpace fitted the Space to (nil
+	// for FitFolded, whose caller holds them in a Fit).
 	fitted [][]int32
 	// byInitial lists the vocabulary's words of alphabetic scripts by
 	// first byte, for the typo search.
 	byInitial map[byte][]int32
+	scratch   sync.Pool // *scratch sized to the vocabulary
+	// fitSenses are the vocabulary's Chinese words' senses while the Space
+	// is fitted, nil after.
+	fitSenses [][]StemmedSense
+	oov       oovCache
+}
+
+type wordSim struct {
+	id  int32
+	sim float64
 }
 
 type coord struct {
@@ -114,47 +190,99 @@ type Neighbour struct {
 }
 
 // NewSpace fits a Space of dim dimensions (DefaultDim if dim <= 0) to the
-// texts of one document.
+// texts of one document. The Space keeps the texts' words, for Fitted and
+// FittedWords; FitFolded leaves them to its caller.
 func NewSpace(lex Lexicon, texts []string, dim int) *Space {
+	folded := make([]string, len(texts))
+	for i, t := range texts {
+		folded[i] = analysis.Fold(t)
+	}
+	s, fit := FitFolded(lex, folded, dim)
+	s.fitted = fit.ids
+	return s
+}
+
+// Fit holds the words of the texts a Space was fitted to, by vocabulary
+// number: what an index over the same texts is built from. The Space does
+// not keep them, so they are garbage once the caller has built its index
+// (at 100,000 paragraphs they are 47 MB).
+type Fit struct {
+	s   *Space
+	ids [][]int32
+}
+
+// FitFolded fits a Space of dim dimensions (DefaultDim if dim <= 0) to the
+// texts of one document, already folded (analysis.Fold), and returns it
+// with the texts' words.
+//
+// The texts are split into words on every core, and the vocabulary's places
+// and neighbours are computed on every core: on the 2-core machine this
+// halves the 100,000-paragraph build. The result does not depend on the
+// number of cores: words are numbered in text order.
+func FitFolded(lex Lexicon, folded []string, dim int) (*Space, *Fit) {
 	if dim <= 0 {
 		dim = DefaultDim
 	}
-	s := &Space{lex: lex, dim: dim, n: len(texts), df: map[string]int32{}, index: map[string]int32{}}
+	s := &Space{lex: lex, dim: dim, n: len(folded), index: map[string]int32{}}
 	// The fitted texts are kept as word numbers: their vectors and a
 	// caller's postings come from them without reading the texts again.
-	// Words are numbered as they first appear.
-	s.fitted = make([][]int32, len(texts))
+	// Words are numbered as they first appear. The texts are split a block
+	// at a time, so that only a block's words are ever held as strings.
+	fit := &Fit{s: s, ids: make([][]int32, len(folded))}
 	var last []int32 // per word: the last text that counted it, plus one
-	for i, t := range texts {
-		ws := s.Words(analysis.Fold(t))
-		ids := make([]int32, len(ws))
-		for j, w := range ws {
-			id, ok := s.index[w]
-			if !ok {
-				w = strings.Clone(w) // do not keep the whole text alive
-				id = int32(len(s.vocab))
-				s.index[w] = id
-				s.vocab = append(s.vocab, w)
-				last = append(last, 0)
+	const block = 4096
+	words := make([][]string, min(block, len(folded)))
+	for from := 0; from < len(folded); from += block {
+		to := min(from+block, len(folded))
+		parallel(to-from, func(i int) { words[i] = s.appendWords(words[i][:0], folded[from+i]) })
+		for i := from; i < to; i++ {
+			ws := words[i-from]
+			ids := make([]int32, len(ws))
+			for j, w := range ws {
+				id, ok := s.index[w]
+				if !ok {
+					w = strings.Clone(w) // do not keep the whole text alive
+					id = int32(len(s.vocab))
+					s.index[w] = id
+					s.vocab = append(s.vocab, w)
+					s.df = append(s.df, 0)
+					last = append(last, 0)
+				}
+				if last[id] != int32(i+1) {
+					last[id] = int32(i + 1)
+					s.df[id]++
+				}
+				ids[j] = id
 			}
-			if last[id] != int32(i+1) {
-				last[id] = int32(i + 1)
-				s.df[s.vocab[id]]++
-			}
-			ids[j] = id
+			fit.ids[i] = ids
 		}
-		s.fitted[i] = ids
 	}
 	s.byInitial = map[byte][]int32{}
+	s.weight = make([]float64, len(s.vocab))
+	s.bucket = make([]int32, len(s.vocab))
+	s.sign = make([]bool, len(s.vocab))
 	for i, w := range s.vocab {
 		if w[0] < utf8.RuneSelf {
 			s.byInitial[w[0]] = append(s.byInitial[w[0]], int32(i))
 		}
+		s.weight[i] = s.Weight(w)
+		s.bucket[i], s.sign[i] = s.hash(w)
 	}
+	s.scratch.New = func() any { return &scratch{acc: make([]float64, len(s.vocab))} }
 	s.vecs = make([][]coord, len(s.vocab))
+	// A Chinese word's senses are read to place it and again to translate
+	// it in the neighbour search; they are read once, for the fit.
+	s.fitSenses = make([][]StemmedSense, len(s.vocab))
+	// Placing a word reads other words' senses, so every word's senses are
+	// read before any is placed.
+	parallel(len(s.vocab), func(i int) {
+		if r, _ := utf8.DecodeRuneInString(s.vocab[i]); analysis.IsHan(r) {
+			s.fitSenses[i] = s.stemmedSenses(s.vocab[i])
+		}
+	})
+	parallel(len(s.vocab), func(i int) { s.vecs[i] = s.place(s.vocab[i]) })
 	s.byCoord = map[string][]wordAt{}
-	for i, w := range s.vocab {
-		s.vecs[i] = s.place(w)
+	for i := range s.vocab {
 		for _, c := range s.vecs[i] {
 			s.byCoord[c.key] = append(s.byCoord[c.key], wordAt{int32(i), float32(c.w)})
 		}
@@ -167,10 +295,95 @@ func NewSpace(lex Lexicon, texts []string, dim int) *Space {
 		}
 	}
 	s.nbrs = make([][]Neighbour, len(s.vocab))
-	for i, w := range s.vocab {
-		s.nbrs[i] = s.search(w, s.vecs[i])
+	s.nbrIDs = make([][]wordSim, len(s.vocab))
+	parallel(len(s.vocab), func(i int) {
+		s.nbrs[i] = s.search(s.vocab[i], s.vecs[i])
+		s.nbrIDs[i] = s.ids(s.nbrs[i])
+	})
+	s.fitSenses = nil
+	return s, fit
+}
+
+// parallel calls f(i) for i in [0, n) on every core.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
 	}
-	return s
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				// Chunks of 64 keep the counter off the hot path.
+				from := int(next.Add(64)) - 64
+				if from >= n {
+					return
+				}
+				for i := from; i < min(from+64, n); i++ {
+					f(i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// ids numbers neighbours by vocabulary; every neighbour is a document word.
+func (s *Space) ids(nbs []Neighbour) []wordSim {
+	out := make([]wordSim, len(nbs))
+	for i, nb := range nbs {
+		out[i] = wordSim{s.index[nb.Word], nb.Sim}
+	}
+	return out
+}
+
+// Space returns the Space the texts were fitted to.
+func (f *Fit) Space() *Space { return f.s }
+
+// Len is the number of fitted texts.
+func (f *Fit) Len() int { return len(f.ids) }
+
+// Words calls fn with the distinct words of fitted text i, in order of
+// first use; words is reused after fn returns.
+func (f *Fit) Words(i int, fn func(words []string)) {
+	sc := f.s.getScratch()
+	defer f.s.scratch.Put(sc)
+	ws := sc.strs[:0]
+	for _, id := range f.ids[i] {
+		if sc.acc[id] == 0 {
+			sc.acc[id] = 1
+			ws = append(ws, f.s.vocab[id])
+		}
+	}
+	for _, id := range f.ids[i] {
+		sc.acc[id] = 0
+	}
+	fn(ws)
+	clear(ws)
+	sc.strs = ws
+}
+
+// EachVector calls fn with the vector of every fitted text, as Embed would
+// make it, on every core: fn must be safe for concurrent use, and v is
+// reused after fn returns.
+func (f *Fit) EachVector(fn func(text int, v []float32)) {
+	var pool sync.Pool
+	parallel(len(f.ids), func(i int) {
+		v, _ := pool.Get().(*[]float32)
+		if v == nil {
+			x := make([]float32, f.s.dim)
+			v = &x
+		}
+		f.s.fittedVector(f.ids[i], *v)
+		fn(i, *v)
+		pool.Put(v)
+	})
 }
 
 func cmpDesc(a, b float32) int {
@@ -204,82 +417,151 @@ func (s *Space) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 	return out, nil
 }
 
-// Fitted returns the vectors of the texts the Space was fitted to, as
-// Embed would, without reading them again.
+// Fitted returns the vectors of the texts NewSpace fitted the Space to, as
+// Embed would, without reading them again; none for a Space from FitFolded
+// (its Fit has them).
 func (s *Space) Fitted() [][]float32 {
 	out := make([][]float32, len(s.fitted))
-	// The Space is read-only by now: the texts are embedded in parallel.
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(s.fitted); i += workers {
-				ws := make([]string, len(s.fitted[i]))
-				for j, id := range s.fitted[i] {
-					ws[j] = s.vocab[id]
-				}
-				out[i] = s.vector(ws)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(len(s.fitted), func(i int) {
+		out[i] = make([]float32, s.dim)
+		s.fittedVector(s.fitted[i], out[i])
+	})
 	return out
 }
 
-// FittedWords calls f with the distinct words of each fitted text, in
-// order: the postings of an index over the same texts.
+// FittedWords calls f with the distinct words of each text NewSpace fitted
+// the Space to, in order: the postings of an index over the same texts.
 func (s *Space) FittedWords(f func(text int, words []string)) {
-	for i, ids := range s.fitted {
-		seen := map[int32]bool{}
-		var ws []string
-		for _, id := range ids {
-			if !seen[id] {
-				seen[id] = true
-				ws = append(ws, s.vocab[id])
-			}
-		}
-		f(i, ws)
+	fit := &Fit{s: s, ids: s.fitted}
+	for i := range s.fitted {
+		fit.Words(i, func(ws []string) { f(i, slices.Clone(ws)) })
 	}
 }
 
 // Vector embeds folded text.
-func (s *Space) Vector(folded string) []float32 { return s.vector(s.Words(folded)) }
-
-func (s *Space) vector(words []string) []float32 {
-	tf := map[string]int{}
-	for _, w := range words {
-		tf[w]++
+func (s *Space) Vector(folded string) []float32 {
+	v := make([]float32, s.dim)
+	var ws []termCount
+	at := map[string]int{}
+	for _, w := range s.Words(folded) {
+		if j, ok := at[w]; ok {
+			ws[j].n++
+			continue
+		}
+		at[w] = len(ws)
+		id, ok := s.index[w]
+		if !ok {
+			id = -1
+		}
+		ws = append(ws, termCount{id: id, word: w, n: 1})
 	}
-	acc := map[string]float64{}
-	for w, n := range tf {
-		a := (1 + math.Log(float64(n))) * s.Weight(w)
-		for _, nb := range s.Neighbours(w) {
-			acc[nb.Word] += a * nb.Sim
+	s.vector(ws, v)
+	return v
+}
+
+// termCount is a distinct word of a text and how often the text uses it;
+// id is its vocabulary number, -1 for a word the document does not use.
+type termCount struct {
+	id   int32
+	word string
+	n    int
+}
+
+// scratch is what computing one vector needs, per goroutine: an
+// accumulator by vocabulary number (zero between uses) and its touched
+// entries.
+type scratch struct {
+	acc     []float64
+	touched []int32
+	words   []termCount
+	strs    []string
+}
+
+func (s *Space) getScratch() *scratch { return s.scratch.Get().(*scratch) }
+
+// fittedVector writes the vector of a fitted text, given by its word
+// numbers, into v.
+func (s *Space) fittedVector(ids []int32, v []float32) {
+	sc := s.getScratch()
+	defer s.scratch.Put(sc)
+	ws := sc.words[:0]
+	// acc counts the words first (as negative numbers, so that a count is
+	// never mistaken for a first sight), then is cleared for vector.
+	for _, id := range ids {
+		if sc.acc[id] == 0 {
+			ws = append(ws, termCount{id: id})
+		}
+		sc.acc[id]--
+	}
+	for i := range ws {
+		ws[i].n = int(-sc.acc[ws[i].id])
+		sc.acc[ws[i].id] = 0
+	}
+	sc.words = ws
+	s.vectorWith(ws, v, sc)
+}
+
+func (s *Space) vector(ws []termCount, v []float32) {
+	sc := s.getScratch()
+	defer s.scratch.Put(sc)
+	s.vectorWith(ws, v, sc)
+}
+
+// vectorWith writes the vector of a text's distinct words into v: each
+// word's expansion to its neighbours, weighted by sublinear frequency and
+// weight, summed per document word in the order the words come, hashed
+// into signed buckets in the order the document words were first reached,
+// and normalised. A fitted text and the same text embedded afresh come out
+// identical, because both take this one path in the same order.
+func (s *Space) vectorWith(ws []termCount, v []float32, sc *scratch) {
+	clear(v)
+	touched := sc.touched[:0]
+	for _, t := range ws {
+		var w float64
+		var nbs []wordSim
+		if t.id >= 0 {
+			w, nbs = s.weight[t.id], s.nbrIDs[t.id]
+		} else {
+			w, nbs = s.Weight(t.word), s.ids(s.Neighbours(t.word))
+		}
+		a := (1 + math.Log(float64(t.n))) * w
+		for _, nb := range nbs {
+			if sc.acc[nb.id] == 0 {
+				touched = append(touched, nb.id)
+			}
+			sc.acc[nb.id] += a * nb.sim
 		}
 	}
-	v := make([]float32, s.dim)
-	for w, x := range acc {
-		h := fnv.New64a()
-		h.Write([]byte(w))
-		sum := h.Sum64()
+	for _, id := range touched {
+		x := sc.acc[id]
+		sc.acc[id] = 0
 		// The sign bit spreads colliding words around zero instead of
 		// piling them up, so collisions cancel out on average.
-		if sum>>63 == 1 {
+		if s.sign[id] {
 			x = -x
 		}
-		v[sum%uint64(s.dim)] += float32(x)
+		v[s.bucket[id]] += float32(x)
 	}
+	sc.touched = touched
 	normalize(v)
-	return v
+}
+
+// hash places word w at a signed coordinate of the vectors.
+func (s *Space) hash(w string) (bucket int32, negative bool) {
+	h := fnv.New64a()
+	h.Write([]byte(w))
+	sum := h.Sum64()
+	return int32(sum % uint64(s.dim)), sum>>63 == 1
 }
 
 // Weight is how specific word w is to a part of the document: its inverse
 // document frequency, and that of the rarest word for a word the document
 // never uses, which is the most specific part of a question.
 func (s *Space) Weight(w string) float64 {
-	d := s.df[w]
+	var d int32
+	if id, ok := s.index[w]; ok {
+		d = s.df[id]
+	}
 	idf := math.Log(float64(s.n+1) / (float64(d) + 0.5))
 	if d == 0 {
 		// An English word the document never uses weighs by how specific
@@ -294,10 +576,15 @@ func (s *Space) Weight(w string) float64 {
 }
 
 // DF is the number of fitted texts that use word w.
-func (s *Space) DF(w string) int { return int(s.df[w]) }
+func (s *Space) DF(w string) int {
+	if id, ok := s.index[w]; ok {
+		return int(s.df[id])
+	}
+	return 0
+}
 
 // Has reports whether the document uses word w.
-func (s *Space) Has(w string) bool { return s.df[w] > 0 }
+func (s *Space) Has(w string) bool { return s.DF(w) > 0 }
 
 // Words splits folded text into the words a Space places: the dictionary
 // words of its Chinese runs (every one found, overlapping, so a wrong cut
@@ -305,7 +592,12 @@ func (s *Space) Has(w string) bool { return s.df[w] > 0 }
 // Snowball stems of its alphabetic words without stop words, and its
 // numbers.
 func (s *Space) Words(folded string) []string {
-	var out []string
+	// About one word every two characters of Chinese text.
+	return s.appendWords(make([]string, 0, len(folded)/6+1), folded)
+}
+
+// appendWords appends the words of folded text to out, as Words splits it.
+func (s *Space) appendWords(out []string, folded string) []string {
 	var st analysis.Stemmer
 	for tok := range analysis.Tokens(folded) {
 		switch tok.Kind {
@@ -353,20 +645,19 @@ func (s *Space) Segment(folded string) []string {
 }
 
 func (s *Space) segmentHan(out []string, run string) []string {
-	at := runeStarts(run)
-	n := len(at) - 1
-	for i := 0; i < n; {
-		l := 1
-		for k := min(maxWordRunes, n-i); k >= 2; k-- {
-			if s.lex.IsWord(run[at[i]:at[i+k]]) {
-				l = k
+	for i := 0; i < len(run); {
+		ends, n := wordEnds(run, i)
+		l := ends[0]
+		for k := n; k >= 2; k-- {
+			if s.lex.IsWord(run[i:ends[k-1]]) {
+				l = ends[k-1]
 				break
 			}
 		}
-		if l > 1 {
-			out = s.hanWords(out, run[at[i]:at[i+l]])
+		if l > ends[0] {
+			out = s.hanWords(out, run[i:l])
 		}
-		i += l
+		i = l
 	}
 	return out
 }
@@ -374,25 +665,27 @@ func (s *Space) segmentHan(out []string, run string) []string {
 // hanWords appends every dictionary word of a Chinese run. The words are
 // substrings of run: looking them up allocates nothing.
 func (s *Space) hanWords(out []string, run string) []string {
-	at := runeStarts(run)
-	n := len(at) - 1
-	for i := range n {
-		for k := min(maxWordRunes, n-i); k >= 2; k-- {
-			if w := run[at[i]:at[i+k]]; s.lex.IsWord(w) {
+	for i := 0; i < len(run); {
+		ends, n := wordEnds(run, i)
+		for k := n; k >= 2; k-- {
+			if w := run[i:ends[k-1]]; s.lex.IsWord(w) {
 				out = append(out, w)
 			}
 		}
+		i = ends[0]
 	}
 	return out
 }
 
-// runeStarts returns the byte offsets of s's runes, and len(s) last.
-func runeStarts(s string) []int {
-	at := make([]int, 0, len(s)/3+1)
-	for i := range s {
-		at = append(at, i)
+// wordEnds returns where the first 1..maxWordRunes characters of s from
+// byte i end (ends[k-1] after k characters), and how many there are.
+func wordEnds(s string, i int) (ends [maxWordRunes]int, n int) {
+	for e := i; n < maxWordRunes && e < len(s); n++ {
+		_, size := utf8.DecodeRuneInString(s[e:])
+		e += size
+		ends[n] = e
 	}
-	return append(at, len(s))
+	return ends, n
 }
 
 // Neighbours returns the document words nearest w in meaning, best first:
@@ -402,14 +695,56 @@ func (s *Space) Neighbours(w string) []Neighbour {
 	if i, ok := s.index[w]; ok {
 		return s.nbrs[i]
 	}
-	return s.search(w, s.place(w))
+	return s.oov.get(w, func() []Neighbour { return s.search(w, s.place(w)) })
+}
+
+// oovCache remembers the neighbours of words the document does not use: a
+// question reads each of its words' neighbours five or six times (its
+// terms, its vector, the judgement), and finding them is a search of the
+// vocabulary, most of an English question's time on the declaration. It
+// is cleared when full.
+type oovCache struct {
+	mu sync.Mutex
+	m  map[string][]Neighbour
+}
+
+const oovCacheSize = 4096
+
+func (c *oovCache) get(w string, find func() []Neighbour) []Neighbour {
+	c.mu.Lock()
+	nbs, ok := c.m[w]
+	c.mu.Unlock()
+	if ok {
+		return nbs
+	}
+	nbs = find()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= oovCacheSize {
+		c.m = make(map[string][]Neighbour)
+	}
+	c.m[strings.Clone(w)] = nbs
+	return nbs
 }
 
 func (s *Space) search(w string, v []coord) []Neighbour {
-	acc := map[int32]float64{}
+	sc := s.getScratch()
+	defer s.scratch.Put(sc)
+	acc, touched := sc.acc, sc.touched[:0]
+	// Every contribution is positive, so a word is new while its sum is 0.
+	add := func(j int32, x float64, keepMax bool) {
+		if acc[j] == 0 {
+			touched = append(touched, j)
+		}
+		if keepMax {
+			acc[j] = math.Max(acc[j], x)
+		} else {
+			acc[j] += x
+		}
+	}
 	for _, c := range v {
 		for _, at := range s.byCoord[c.key] {
-			acc[at.word] += c.w * float64(at.w)
+			add(at.word, c.w*float64(at.w), false)
 		}
 	}
 	// A translation is as near as the dictionary says, however many other
@@ -417,20 +752,31 @@ func (s *Space) search(w string, v []coord) []Neighbour {
 	// 0.89, while its glosses also speak of new ideas and trails.
 	for u, x := range s.translations(w) {
 		if j, ok := s.index[u]; ok {
-			acc[j] = math.Max(acc[j], x)
+			add(j, x, true)
 		}
 	}
 	// A misspelt word is near the document word it misspells.
 	for j, x := range s.misspelt(w) {
-		acc[j] = math.Max(acc[j], x)
+		add(j, x, true)
 	}
+	// The word itself leads when the document uses it.
+	_, own := s.index[w]
 	var out []Neighbour
-	for j, sim := range acc {
-		if u := s.vocab[j]; u != w && sim >= NearSim {
+	if own {
+		out = append(out, Neighbour{Word: w, Sim: 1})
+	}
+	for _, j := range touched {
+		if u, sim := s.vocab[j], acc[j]; u != w && sim >= NearSim {
 			out = append(out, Neighbour{Word: u, Sim: math.Min(sim, 1)})
 		}
+		acc[j] = 0
 	}
-	slices.SortFunc(out, func(a, b Neighbour) int {
+	sc.touched = touched
+	rest := out
+	if own {
+		rest = out[1:]
+	}
+	slices.SortFunc(rest, func(a, b Neighbour) int {
 		if a.Sim != b.Sim {
 			if a.Sim > b.Sim {
 				return -1
@@ -439,13 +785,10 @@ func (s *Space) search(w string, v []coord) []Neighbour {
 		}
 		return strings.Compare(a.Word, b.Word)
 	})
-	if len(out) > maxNeighbours {
-		out = out[:maxNeighbours]
+	if len(rest) > maxNeighbours {
+		out = out[:len(out)-len(rest)+maxNeighbours]
 	}
-	if _, ok := s.index[w]; ok {
-		out = append([]Neighbour{{Word: w, Sim: 1}}, out...)
-	}
-	return out
+	return slices.Clip(out)
 }
 
 // Typo tolerance, as in a fuzzy query: a word of an alphabetic script the
@@ -523,11 +866,8 @@ func (s *Space) translations(w string) map[string]float64 {
 		}
 		return out
 	}
-	for _, sn := range s.lex.Senses(w) {
-		if strings.ContainsRune(sn.Gloss, ' ') {
-			continue
-		}
-		if st, ok := analysis.EnglishStemmer.Term(sn.Gloss); ok {
+	for _, sn := range s.sensesOf(w) {
+		if st := sn.Whole; st != "" {
 			out[st] = math.Max(out[st], float64(sn.Weight))
 		}
 	}
@@ -549,20 +889,12 @@ func (s *Space) glossStems(zh string, scale float64, acc map[string]float64) map
 	if acc == nil {
 		acc = map[string]float64{}
 	}
-	senses := s.lex.Senses(zh)
+	senses := s.sensesOf(zh)
 	if len(senses) > maxSenses {
 		senses = senses[:maxSenses]
 	}
 	for _, sn := range senses {
-		var stems []string
-		for tok := range analysis.Tokens(sn.Gloss) {
-			if tok.Kind != analysis.Word {
-				continue
-			}
-			if st, ok := analysis.EnglishStemmer.Term(tok.Text); ok {
-				stems = append(stems, st)
-			}
-		}
+		stems := sn.Stems
 		// A phrase's words share its weight: "take unfair advantage" is
 		// not three times as much a gloss as "advantage".
 		for _, st := range stems {

@@ -20,13 +20,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
+	"github.com/citebot/citebot/glossary/internal/tables"
 	"github.com/citebot/citebot/glossary/internal/textnorm"
 )
 
-//go:generate go run ./internal/gen -out data/en2zh.tsv.gz
+//go:generate go run ./internal/gen -out data/en2zh.tsv.gz -tables data/en2zh.tables
 
-//go:embed data/en2zh.tsv.gz
-var embedded []byte
+// embedded holds the tables of data/en2zh.tsv.gz (see tables.go): the
+// TSV is the generator's reviewable output, the tables the form that
+// loads without parsing. A test checks that they agree.
+//
+//go:embed data/en2zh.tables
+var embedded string
 
 const (
 	// maxPhrase is the longest English phrase (in content words) tried.
@@ -64,37 +69,26 @@ type Term struct {
 
 // Glossary maps English words and phrases to Chinese terms.
 type Glossary struct {
-	// m maps a key to its candidates, best first. The zh strings are
-	// substrings of the one decompressed data string, so loading allocates
-	// a slice per key, not a string per candidate.
-	m map[string][]cand
-
-	invOnce  sync.Once
-	inv      *inverse
-	stemOnce sync.Once
-	stems    map[string][]cand // Snowball stem of a one-word key → its candidates
-	stemList []string          // the stems, sorted, for their relatives
-
-	rarityOnce sync.Once
-	glossDF    map[string]int32 // Snowball stem → renderings of keys using it
-	glossN     float64
+	// t holds every key's candidates, best first, and the indexes over
+	// them, read in place (see tables.go).
+	t *tables.Tables
 }
 
-type cand struct {
-	zh string
-	w  float32
-}
+// cand is one rendering of a key: a Chinese word and its weight.
+type cand = tables.Cand
 
 var (
 	defOnce sync.Once
 	def     *Glossary
 )
 
-// Default returns the glossary built from the embedded CC-CEDICT index,
-// parsed once on first use. It is safe for concurrent use.
+// Default returns the glossary of the embedded CC-CEDICT index. Its tables
+// are read in place, so the first call costs microseconds, not a parse. It
+// is safe for concurrent use.
 func Default() *Glossary {
 	defOnce.Do(func() {
-		g, err := Load(embedded)
+		t, err := tables.Open(embedded)
+		g := &Glossary{t: t}
 		if err != nil {
 			// The data is embedded at build time and checked by tests; a
 			// failure here is a broken build, not a runtime condition.
@@ -105,7 +99,9 @@ func Default() *Glossary {
 	return def
 }
 
-// Load parses a gzip'd index in the generator's format (see internal/gen).
+// Load parses a gzip'd index in the generator's format (see internal/gen)
+// and builds its tables in memory, which takes a few hundred milliseconds
+// for the whole dictionary.
 func Load(gz []byte) (*Glossary, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
@@ -117,7 +113,7 @@ func Load(gz []byte) (*Glossary, error) {
 		return nil, fmt.Errorf("decompress: %w", err)
 	}
 	text := string(raw)
-	g := &Glossary{m: make(map[string][]cand, strings.Count(text, "\n"))}
+	m := make(map[string][]cand, strings.Count(text, "\n"))
 	line := 0
 	for rest := text; rest != ""; {
 		var l string
@@ -128,16 +124,24 @@ func Load(gz []byte) (*Glossary, error) {
 			return nil, fmt.Errorf("line %d: want key and candidates", line)
 		}
 		cs := make([]cand, 0, strings.Count(list, "\t")+1)
-		if err := eachCand(list, func(zh string, w float32) { cs = append(cs, cand{zh, w}) }); err != nil {
+		if err := eachCand(list, func(zh string, w float32) { cs = append(cs, cand{Text: zh, W: w}) }); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		g.m[key] = cs
+		m[key] = cs
 	}
-	if len(g.m) == 0 {
+	if len(m) == 0 {
 		return nil, fmt.Errorf("empty index")
 	}
-	return g, nil
+	t, err := tables.Open(tables.Build(m))
+	if err != nil {
+		return nil, err
+	}
+	return &Glossary{t: t}, nil
 }
+
+// MarshalBinary returns the glossary's tables: the form the default
+// glossary is embedded in (data/en2zh.tables), which internal/gen writes.
+func (g *Glossary) MarshalBinary() ([]byte, error) { return []byte(g.t.Data()), nil }
 
 // eachCand calls f for every "zh weight" field of a tab-separated list.
 func eachCand(list string, f func(zh string, w float32)) error {
@@ -155,10 +159,16 @@ func eachCand(list string, f func(zh string, w float32)) error {
 }
 
 // get returns a key's candidates, best first, or nil.
-func (g *Glossary) get(key string) []cand { return g.m[key] }
+func (g *Glossary) get(key string) []cand {
+	id, ok := g.t.Key(key)
+	if !ok {
+		return nil
+	}
+	return g.t.KeyCands(id)
+}
 
 // Len reports the number of English keys in the glossary.
-func (g *Glossary) Len() int { return len(g.m) }
+func (g *Glossary) Len() int { return g.t.Keys() }
 
 // IsEnglish reports whether question is mostly Latin letters, so the caller
 // knows to translate it; it is analysis.MostlyLatin, the one rule every
@@ -204,27 +214,27 @@ func (g *Glossary) translate(q string, known func(string) bool) []Term {
 		}
 		var single []cand
 		for _, c := range u.cands {
-			w := c.w * u.scale
-			n := utf8.RuneCountInString(c.zh)
+			w := c.W * u.scale
+			n := utf8.RuneCountInString(c.Text)
 			switch {
 			case known == nil:
-				add(c.zh, w)
+				add(c.Text, w)
 			case n == 1:
 				// Any text "contains" most single characters, so a known
 				// single character is no evidence; keep it as a last resort.
-				if known(c.zh) {
-					single = append(single, cand{c.zh, w})
+				if known(c.Text) {
+					single = append(single, cand{Text: c.Text, W: w})
 				}
-			case known(c.zh):
-				add(c.zh, w)
+			case known(c.Text):
+				add(c.Text, w)
 			case n >= 3:
-				for _, b := range knownBigrams(c.zh, known) {
+				for _, b := range knownBigrams(c.Text, known) {
 					add(b, w*bigramFactor)
 				}
 			}
 		}
-		if len(picked) == 0 && len(single) > 0 && single[0].w >= singleMin {
-			add(single[0].zh, single[0].w)
+		if len(picked) == 0 && len(single) > 0 && single[0].W >= singleMin {
+			add(single[0].Text, single[0].W)
 		}
 		sort.SliceStable(picked, func(i, j int) bool { return picked[i].Weight > picked[j].Weight })
 		for i, t := range picked {
@@ -255,8 +265,8 @@ func usable(cs []cand, known func(string) bool) bool {
 		return true
 	}
 	for _, c := range cs {
-		n := utf8.RuneCountInString(c.zh)
-		if n >= 2 && known(c.zh) || n >= 3 && knownBigrams(c.zh, known) != nil {
+		n := utf8.RuneCountInString(c.Text)
+		if n >= 2 && known(c.Text) || n >= 3 && knownBigrams(c.Text, known) != nil {
 			return true
 		}
 	}
@@ -301,7 +311,7 @@ func (g *Glossary) units(q string, known func(string) bool) []unit {
 			brk = true
 		}
 		if acr := acronym(t.Raw); acr != "" {
-			if _, ok := g.m["^"+acr]; ok {
+			if g.has("^" + acr) {
 				t.Word = "^" + acr
 				ws = append(ws, word{tok: t, brk: true})
 				brk = true // acronyms stand alone
@@ -369,7 +379,7 @@ func (g *Glossary) units(q string, known func(string) bool) []unit {
 					us = append(us, unit{from: p, cands: cs, scale: variantFactor})
 				}
 			}
-		case cs == nil || cs[0].w < weakWord:
+		case cs == nil || cs[0].W < weakWord:
 			us = append(us, g.splitCompound(w.tok.Raw)...)
 		}
 		i++
@@ -377,7 +387,7 @@ func (g *Glossary) units(q string, known func(string) bool) []unit {
 	return us
 }
 
-func (g *Glossary) has(key string) bool { _, ok := g.m[key]; return ok }
+func (g *Glossary) has(key string) bool { _, ok := g.t.Key(key); return ok }
 
 // acronym returns the acronym a raw word spells (SCO, UN, ICTs→ICT), or "".
 func acronym(raw string) string {
@@ -404,7 +414,7 @@ func (g *Glossary) splitCompound(raw string) []unit {
 			continue
 		}
 		ca, cb := g.lookupWord(textnorm.Fold(a)), g.lookupWord(textnorm.Fold(b))
-		if ca == nil || cb == nil || ca[0].w < weakWord || cb[0].w < weakWord {
+		if ca == nil || cb == nil || ca[0].W < weakWord || cb[0].W < weakWord {
 			continue
 		}
 		return []unit{
@@ -419,14 +429,14 @@ func (g *Glossary) splitCompound(raw string) []unit {
 // (the head of an English noun phrase is where inflection shows).
 func (g *Glossary) lookupPhrase(words []string) ([]cand, float32) {
 	key := strings.Join(words, " ")
-	if cs := g.get(key); cs != nil && cs[0].w >= phraseMin {
+	if cs := g.get(key); cs != nil && cs[0].W >= phraseMin {
 		return cs, 1
 	}
 	last := words[len(words)-1]
 	prefix := strings.TrimSuffix(key, last)
 	inf, der := textnorm.Variants(last)
 	for _, v := range append(inf, der...) {
-		if cs := g.get(prefix + v); cs != nil && cs[0].w*variantFactor >= phraseMin {
+		if cs := g.get(prefix + v); cs != nil && cs[0].W*variantFactor >= phraseMin {
 			return cs, variantFactor
 		}
 	}
@@ -457,11 +467,11 @@ func (g *Glossary) lookupWord(w string) []cand {
 		}
 	}
 	for _, c := range cs {
-		put(c.zh, c.w)
+		put(c.Text, c.W)
 	}
 	for _, v := range inf {
 		for _, c := range g.get(v) {
-			put(c.zh, c.w*variantFactor)
+			put(c.Text, c.W*variantFactor)
 		}
 	}
 	if len(order) == 0 {
@@ -469,9 +479,9 @@ func (g *Glossary) lookupWord(w string) []cand {
 	}
 	out := make([]cand, len(order))
 	for i, zh := range order {
-		out[i] = cand{zh, best[zh]}
+		out[i] = cand{Text: zh, W: best[zh]}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].w > out[j].w })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].W > out[j].W })
 	return out
 }
 

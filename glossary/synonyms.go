@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/citebot/citebot/analysis"
+	"github.com/citebot/citebot/glossary/internal/tables"
 )
 
 // Near-synonyms through the English pivot: two Chinese words that CC-CEDICT
@@ -28,47 +28,21 @@ const (
 	maxGlosses = 12
 )
 
-// inverse is the zh→English side of a glossary, built on first use.
-type inverse struct {
-	keys []string           // English keys whose candidates include a word
-	inv  map[string][]int32 // Chinese word → indexes into keys
-}
-
-func (g *Glossary) inverse() *inverse {
-	g.invOnce.Do(func() {
-		s := &inverse{inv: make(map[string][]int32, 1<<17)}
-		for k, cs := range g.m {
-			if k == "" || k[0] == '^' {
-				continue // acronyms (SCO, UN) group unrelated expansions
-			}
-			idx := int32(len(s.keys))
-			s.keys = append(s.keys, k)
-			for _, c := range cs {
-				s.inv[c.zh] = append(s.inv[c.zh], idx)
-			}
-		}
-		g.inv = s
-	})
-	return g.inv
+// glosses returns the inverse entries of zh: its non-acronym keys with the
+// weights they render it by, best first; ok is false for no word.
+func (g *Glossary) glosses(zh string) (from, to int, ok bool) {
+	id, ok := g.t.Zh(zh)
+	if !ok {
+		return 0, 0, false
+	}
+	from, to = g.t.Glosses(id)
+	return from, to, from < to
 }
 
 // IsWord reports whether zh (Simplified Chinese) is a word of the glossary's
 // CC-CEDICT lexicon, i.e. a rendering of some English key. Callers use it to
 // segment Chinese text into words.
-func (g *Glossary) IsWord(zh string) bool {
-	_, ok := g.inverse().inv[zh]
-	return ok
-}
-
-// own returns the weight with which the key's candidates render zh.
-func own(cs []cand, zh string) float32 {
-	for _, c := range cs {
-		if c.zh == zh {
-			return c.w
-		}
-	}
-	return 0
-}
+func (g *Glossary) IsWord(zh string) bool { return g.t.IsWord(zh) }
 
 // Synonyms returns near-synonyms of the Simplified Chinese word zh: the other
 // words that CC-CEDICT renders by an English key zh is rendered by, both with
@@ -77,20 +51,20 @@ func own(cs []cand, zh string) float32 {
 // character alone is too ambiguous to stand for a word). It returns nil for
 // words the lexicon does not know. It is safe for concurrent use.
 func (g *Glossary) Synonyms(zh string) []string {
-	s := g.inverse()
+	from, to, _ := g.glosses(zh)
 	score := map[string]float32{}
-	for _, ki := range s.inv[zh] {
-		cs := g.m[s.keys[ki]]
-		mine := own(cs, zh)
+	for i := from; i < to; i++ {
+		key, mine := g.t.Gloss(i)
+		cs := g.t.KeyCands(key)
 		if mine < synMinWeight {
 			continue
 		}
 		for _, c := range cs {
-			if c.zh == zh || c.w < synMinWeight || utf8.RuneCountInString(c.zh) < 2 {
+			if c.Text == zh || c.W < synMinWeight || utf8.RuneCountInString(c.Text) < 2 {
 				continue
 			}
-			if w := min(mine, c.w); w > score[c.zh] {
-				score[c.zh] = w
+			if w := min(mine, c.W); w > score[c.Text] {
+				score[c.Text] = w
 			}
 		}
 	}
@@ -129,20 +103,51 @@ type Gloss struct {
 // English words, where 军力 ("military power") and 军事 ("military") meet.
 // It returns nil for words the lexicon does not know.
 func (g *Glossary) Glosses(zh string) []Gloss {
-	s := g.inverse()
-	var out []Gloss
-	for _, ki := range s.inv[zh] {
-		key := s.keys[ki]
-		out = append(out, Gloss{Text: key, Weight: own(g.m[key], zh)})
+	// The tables keep each word's glosses in this order: by weight, then
+	// by key.
+	from, to, ok := g.glosses(zh)
+	if !ok {
+		return nil
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Weight != out[j].Weight {
-			return out[i].Weight > out[j].Weight
-		}
-		return out[i].Text < out[j].Text
-	})
-	if len(out) > maxGlosses {
-		out = out[:maxGlosses]
+	out := make([]Gloss, min(to-from, maxGlosses))
+	for j := range out {
+		key, w := g.t.Gloss(from + j)
+		out[j] = Gloss{Text: g.t.KeyText(key), Weight: w}
+	}
+	return out
+}
+
+// StemmedGloss is a gloss with the Snowball stems of its words.
+type StemmedGloss struct {
+	Gloss
+	// Stems are the analysis.EnglishStemmer stems of the words that
+	// analysis.Tokens finds in Text, stop words left out, in order.
+	Stems []string
+	// Whole is the stem of Text when Text is one word and no stop word,
+	// else "".
+	Whole string
+}
+
+// StemmedGlosses returns Glosses(zh) with the stems of each gloss, which
+// the glossary computes when it is generated: a meaning space placing a
+// document's words at their glosses would otherwise stem every word of
+// every gloss (a sixth of building the declaration's index, more at the
+// first start, when no stem is remembered yet).
+func (g *Glossary) StemmedGlosses(zh string) []StemmedGloss {
+	from, to, ok := g.glosses(zh)
+	if !ok {
+		return nil
+	}
+	out := make([]StemmedGloss, min(to-from, maxGlosses))
+	stems := make([]string, 0, 3*len(out)) // one array for every gloss's stems
+	for j := range out {
+		key, w := g.t.Gloss(from + j)
+		sg := StemmedGloss{Gloss: Gloss{Text: g.t.KeyText(key), Weight: w}}
+		at := len(stems)
+		g.t.KeyStems(key, func(st string) { stems = append(stems, st) })
+		sg.Stems = stems[at:len(stems):len(stems)]
+		sg.Whole, _ = g.t.KeyWholeStem(key)
+		out[j] = sg
 	}
 	return out
 }
@@ -152,39 +157,21 @@ func (g *Glossary) Glosses(zh string) []Gloss {
 // perUnit. The stem index is built on first use, so a process that never
 // sees English pays nothing for it.
 func (g *Glossary) Renderings(stem string) []Gloss {
-	g.stemOnce.Do(func() {
-		g.stems = map[string][]cand{}
-		for k, cs := range g.m {
-			if k == "" || k[0] == '^' || !isSingleWord(k) {
-				continue
-			}
-			st, ok := analysis.EnglishStemmer.Term(k)
-			if !ok {
-				continue
-			}
-			g.stems[st] = mergeCands(g.stems[st], cs)
-		}
-		g.stemList = make([]string, 0, len(g.stems))
-		for st := range g.stems {
-			g.stemList = append(g.stemList, st)
-		}
-		sort.Strings(g.stemList)
-	})
-	cs := g.stems[stem]
-	if acr := g.m["^"+strings.ToUpper(stem)]; len(acr) > 0 && len(stem) <= 6 {
+	cs := g.stemRenderings(stem)
+	if acr := g.get("^" + strings.ToUpper(stem)); len(acr) > 0 && len(stem) <= 6 {
 		// An acronym (SCO, UN) stems to itself in lower case.
-		cs = mergeCands(acr, cs)
+		cs = tables.MergeCands(acr, cs)
 	}
 	out := make([]Gloss, 0, perUnit)
 	for _, c := range cs[:min(len(cs), perUnit)] {
-		out = append(out, Gloss{Text: c.zh, Weight: c.w})
+		out = append(out, Gloss{Text: c.Text, Weight: c.W})
 	}
 	// Words of one family that Snowball leaves apart (secretariat,
 	// secretary) share most of their letters; the relatives' renderings
 	// follow the word's own, weaker.
 	for _, rel := range g.relatives(stem) {
-		for _, c := range g.stems[rel][:min(len(g.stems[rel]), perUnit)] {
-			out = append(out, Gloss{Text: c.zh, Weight: c.w * relativeFactor})
+		for _, c := range g.stemRenderings(rel) {
+			out = append(out, Gloss{Text: c.Text, Weight: c.W * relativeFactor})
 		}
 	}
 	return out
@@ -201,6 +188,16 @@ const (
 	maxRelatives   = 3
 )
 
+// stemRenderings returns the best perUnit renderings of the one-word keys
+// with this Snowball stem, best first.
+func (g *Glossary) stemRenderings(stem string) []cand {
+	id, ok := g.t.Stem(stem)
+	if !ok {
+		return nil
+	}
+	return g.t.StemRenderings(id)
+}
+
 // relatives returns the other stems sharing most of stem's beginning.
 func (g *Glossary) relatives(stem string) []string {
 	if len(stem) < minShared {
@@ -208,10 +205,14 @@ func (g *Glossary) relatives(stem string) []string {
 	}
 	prefix := stem[:minShared]
 	var out []string
-	for i := sort.SearchStrings(g.stemList, prefix); i < len(g.stemList) && strings.HasPrefix(g.stemList[i], prefix) && len(out) < maxRelatives; i++ {
-		other := g.stemList[i]
-		if other == stem {
-			continue
+	i, _ := g.t.Stem(prefix)
+	for ; i < g.t.Stems() && len(out) < maxRelatives; i++ {
+		other := g.t.StemText(i)
+		if !strings.HasPrefix(other, prefix) {
+			break
+		}
+		if other == stem || !g.t.HasRenderings(i) {
+			continue // the word itself, or a stem of phrases' words only
 		}
 		n := 0
 		for n < len(other) && n < len(stem) && other[n] == stem[n] {
@@ -236,57 +237,13 @@ func abs(x int) int {
 // the rarest. "work" glosses hundreds of Chinese words and is general;
 // "warranty" glosses a few. ok is false for a stem no gloss uses.
 func (g *Glossary) Rarity(stem string) (float64, bool) {
-	g.rarityOnce.Do(func() {
-		g.glossDF = map[string]int32{}
-		for k, cs := range g.m {
-			if k == "" || k[0] == '^' {
-				continue
-			}
-			for _, w := range strings.Fields(k) {
-				if st, ok := analysis.EnglishStemmer.Term(w); ok {
-					g.glossDF[st] += int32(len(cs))
-				}
-			}
-		}
-		for _, d := range g.glossDF {
-			g.glossN += float64(d)
-		}
-	})
-	d, ok := g.glossDF[stem]
-	if !ok || g.glossN == 0 {
+	id, ok := g.t.Stem(stem)
+	if !ok {
 		return 0, false
 	}
-	return math.Log(g.glossN/float64(d)) / math.Log(g.glossN), true
-}
-
-func isSingleWord(k string) bool {
-	for i := 0; i < len(k); i++ {
-		if k[i] == ' ' {
-			return false
-		}
+	d, n := g.t.StemDF(id), g.t.GlossN()
+	if d == 0 || n == 0 {
+		return 0, false
 	}
-	return true
-}
-
-// mergeCands merges two candidate lists, keeping each word's best weight,
-// best first.
-func mergeCands(a, b []cand) []cand {
-	best := map[string]float32{}
-	for _, c := range a {
-		best[c.zh] = max(best[c.zh], c.w)
-	}
-	for _, c := range b {
-		best[c.zh] = max(best[c.zh], c.w)
-	}
-	out := make([]cand, 0, len(best))
-	for zh, w := range best {
-		out = append(out, cand{zh, w})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].w != out[j].w {
-			return out[i].w > out[j].w
-		}
-		return out[i].zh < out[j].zh
-	})
-	return out
+	return math.Log(n/float64(d)) / math.Log(n), true
 }

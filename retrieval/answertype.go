@@ -1,15 +1,14 @@
 package retrieval
 
 import (
-	"regexp"
 	"strings"
 	"sync"
-
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
+	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
 )
+
+//go:generate go run ./internal/gencountries
 
 // answerType is the kind of fact a question asks for, when it names one.
 // A question can be about a subject the document discusses and still ask
@@ -47,34 +46,34 @@ var (
 	// 这几个国家 ("these few countries") asks no count.
 	// Besides "how many", the nouns that name an amount (Li and Roth's
 	// NUM classes): a population, a budget, a fee, a rate.
-	quantityQ = regexp.MustCompile(`多少|(?:^|[^这那好])几[` + measures + `]|多长|多高|多远|多久|多重|总量|总额|百分之几|` +
+	quantityQ = lazyRE(`多少|(?:^|[^这那好])几[` + measures + `]|多长|多高|多远|多久|多重|总量|总额|百分之几|` +
 		`人口|预算|会费|经费|费用|成本|价格|汇率|面积|gdp|` +
 		`\bhow (many|much|long|large|big|far)\b|\bwhat (percentage|proportion|share|number|amount)\b|\bnumber of\b|` +
 		`\b(population|budget|fee|fees|cost|costs|price|prices|exchange rate|area|gdp)\b`)
-	colourQ    = regexp.MustCompile(`什么颜色|啥颜色|哪种颜色|什么色|几种颜色|\b(what|which) colou?rs?\b`)
-	languageQ  = regexp.MustCompile(`什么语言|哪些语言|哪种语言|哪几种语言|官方语言|工作语言|\b(what|which) languages?\b|\bofficial languages?\b`)
-	colourRe   = regexp.MustCompile(`[红橙黄绿青蓝紫白黑灰金银棕粉][色]|\b(red|orange|yellow|green|blue|purple|white|black|grey|gray|gold|silver|brown|pink)\b`)
-	languageRe = regexp.MustCompile(`\p{Han}{1,3}[语文](?:和|、|,|。|为|是|$)|\b(english|russian|chinese|french|spanish|arabic|german|hindi|urdu|persian) language\b`)
+	colourQ    = lazyRE(`什么颜色|啥颜色|哪种颜色|什么色|几种颜色|\b(what|which) colou?rs?\b`)
+	languageQ  = lazyRE(`什么语言|哪些语言|哪种语言|哪几种语言|官方语言|工作语言|\b(what|which) languages?\b|\bofficial languages?\b`)
+	colourRe   = lazyRE(`[红橙黄绿青蓝紫白黑灰金银棕粉][色]|\b(red|orange|yellow|green|blue|purple|white|black|grey|gray|gold|silver|brown|pink)\b`)
+	languageRe = lazyRE(`\p{Han}{1,3}[语文](?:和|、|,|。|为|是|$)|\b(english|russian|chinese|french|spanish|arabic|german|hindi|urdu|persian) language\b`)
 	// unitQ captures the unit right after 多少 or 几 (多少剂, 几个).
-	unitQ    = regexp.MustCompile(`(?:多少|几)([` + measures + `])`)
-	timeQ    = regexp.MustCompile(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|` + asking + `when\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
-	placeQ   = regexp.MustCompile(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|` + asking + `where\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
-	personQ  = regexp.MustCompile(`谁|哪位|` + asking + `(who|whom)\b`)
-	numberRe = regexp.MustCompile(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
-	dateRe   = regexp.MustCompile(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+	unitQ    = lazyRE(`(?:多少|几)([` + measures + `])`)
+	timeQ    = lazyRE(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|` + asking + `when\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
+	placeQ   = lazyRE(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|` + asking + `where\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
+	personQ  = lazyRE(`谁|哪位|` + asking + `(who|whom)\b`)
+	numberRe = lazyRE(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
+	dateRe   = lazyRE(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 	// Places named in a passage: after a verb of location, before a verb
 	// of meeting, or with an administrative suffix (北京市, 新疆维吾尔自治区).
-	placeRe = regexp.MustCompile(`(?:设在|位于|坐落于|总部设在|总部位于)(\p{Han}{2,5}?)(?:的|,|。)|在(\p{Han}{2,4}?)(?:举行|召开|举办|签署)|(\p{Han}{2,6}(?:省|自治区|特别行政区|\p{Han}市))`)
+	placeRe = lazyRE(`(?:设在|位于|坐落于|总部设在|总部位于)(\p{Han}{2,5}?)(?:的|,|。)|在(\p{Han}{2,4}?)(?:举行|召开|举办|签署)|(\p{Han}{2,6}(?:省|自治区|特别行政区|\p{Han}市))`)
 	// People named in a passage: a title and a name.
-	personRe = regexp.MustCompile(`(?:主席|总统|总理|秘书长|主任|院长|部长|大使|先生|女士)\p{Han}{2,4}|\b(?:mr|ms|mrs|dr|president|director|secretary-general)\.? [a-z]+`)
+	personRe = lazyRE(`(?:主席|总统|总理|秘书长|主任|院长|部长|大使|先生|女士)\p{Han}{2,4}|\b(?:mr|ms|mrs|dr|president|director|secretary-general)\.? [a-z]+`)
 )
 
 // notAFact are the question forms that look like asking for a kind of fact
 // and do not: "who is a Contributor?" asks for a definition.
-var notAFact = regexp.MustCompile(`\bwho (is|are|counts as|qualifies as) (a|an)\b|\bwho (counts|qualifies) as\b|\bwho (is|are) (considered|meant|treated)\b`)
+var notAFact = lazyRE(`\bwho (is|are|counts as|qualifies as) (a|an)\b|\bwho (counts|qualifies) as\b|\bwho (is|are) (considered|meant|treated)\b`)
 
 // whereInText asks where the document says something, not for a place.
-var whereInText = regexp.MustCompile(`\bwhere (does|do|is|in) (the |this )?(declaration|document|text|license|licence|agreement|policy|guide)\b|(宣言|文件|文档)(的)?(哪里|哪儿|哪个部分|哪一部分)`)
+var whereInText = lazyRE(`\bwhere (does|do|is|in) (the |this )?(declaration|document|text|license|licence|agreement|policy|guide)\b|(宣言|文件|文档)(的)?(哪里|哪儿|哪个部分|哪一部分)`)
 
 // expectedAnswer reads what kind of fact a folded question asks for.
 func expectedAnswer(folded string) answerType {
@@ -109,53 +108,98 @@ func firstClause(s string) string {
 // holds reports whether a folded passage states a fact of the type that the
 // folded question does not already state.
 func holds(t answerType, passage, question string) bool {
-	isNew := func(s string) bool { return s != "" && !sharesPair(s, question) }
+	return holdsFact(t, passageFacts(t, passage), question)
+}
+
+// fact is a candidate answer of some type that a passage states: a
+// number, date, place, person, language or country; next is, for a number,
+// the character after it (its unit, if any).
+type fact struct {
+	s, next string
+}
+
+// passageFacts lists the facts of type t that passage states, whatever the
+// question: the part of holds that reads the passage. On the declaration,
+// running these expressions over the best ten passages of every "where" or
+// "how many" question was a quarter of a search.
+func passageFacts(t answerType, passage string) []fact {
+	var out []fact
 	switch t {
 	case quantityAnswer:
-		unit := ""
-		if m := unitQ.FindStringSubmatch(question); m != nil && m[1] != "个" {
-			unit = m[1]
-		}
 		for _, m := range numberRe.FindAllStringIndex(passage, -1) {
-			n := passage[m[0]:m[1]]
-			if !isNew(n) {
-				continue
+			rest := strings.TrimLeft(passage[m[1]:], " ")
+			next := ""
+			if _, size := utf8.DecodeRuneInString(rest); size > 0 {
+				next = rest[:size]
 			}
-			if unit == "" || strings.HasPrefix(strings.TrimLeft(passage[m[1]:], " "), unit) || strings.HasSuffix(n, unit) {
-				return true
-			}
+			out = append(out, fact{s: passage[m[0]:m[1]], next: next})
 		}
 	case timeAnswer:
 		for _, d := range dateRe.FindAllString(passage, -1) {
-			if isNew(d) {
-				return true
-			}
+			out = append(out, fact{s: d})
 		}
 	case placeAnswer:
 		for _, m := range placeRe.FindAllStringSubmatch(passage, -1) {
-			if isNew(m[1]) || isNew(m[2]) || isNew(m[3]) {
-				return true
+			for _, p := range m[1:4] {
+				out = append(out, fact{s: p})
 			}
 		}
-		return namesCountry(passage, isNew)
+		out = appendCountries(out, passage)
 	case colourAnswer:
-		return colourRe.MatchString(passage)
+		if colourRe.MatchString(passage) {
+			out = append(out, fact{})
+		}
 	case languageAnswer:
 		for _, l := range languageRe.FindAllString(passage, -1) {
-			if isNew(strings.TrimRight(l, "和、,。为是")) {
-				return true
-			}
+			out = append(out, fact{s: strings.TrimRight(l, "和、,。为是")})
 		}
 	case personAnswer:
 		for _, p := range personRe.FindAllString(passage, -1) {
-			if isNew(p) {
-				return true
-			}
+			out = append(out, fact{s: p})
 		}
 		// Who proposed or decided something is often a state.
-		return namesCountry(passage, isNew)
+		out = appendCountries(out, passage)
+	}
+	return out
+}
+
+// holdsFact reports whether any of a passage's facts of type t is new to
+// the folded question.
+func holdsFact(t answerType, facts []fact, question string) bool {
+	if t == colourAnswer {
+		return len(facts) > 0 // any colour, even one the question names
+	}
+	isNew := func(s string) bool { return s != "" && !sharesPair(s, question) }
+	unit := ""
+	if t == quantityAnswer {
+		if m := unitQ.FindStringSubmatch(question); m != nil && m[1] != "个" {
+			unit = m[1]
+		}
+	}
+	for _, f := range facts {
+		if !isNew(f.s) {
+			continue
+		}
+		if unit == "" || f.next == unit || strings.HasSuffix(f.s, unit) {
+			return true
+		}
 	}
 	return false
+}
+
+// factCache remembers the facts of each paragraph and type, which depend
+// only on the paragraph: a document's facts are read once, not at every
+// question whose best passages they are.
+type factCache struct{ m sync.Map } // paragraph<<3 | type → []fact
+
+// holds is holds for paragraph p of the index, with its facts cached.
+func (ix *Index) holds(t answerType, p int, question string) bool {
+	key := uint64(p)<<3 | uint64(t)
+	fs, ok := ix.facts.m.Load(key)
+	if !ok {
+		fs, _ = ix.facts.m.LoadOrStore(key, passageFacts(t, ix.text(p)))
+	}
+	return holdsFact(t, fs.([]fact), question)
 }
 
 // sharesPair reports whether the name s is already in the question: the
@@ -174,36 +218,13 @@ func sharesPair(s, question string) bool {
 	return false
 }
 
-var (
-	countriesOnce sync.Once
-	countries     []string
-)
-
-// namesCountry reports whether passage names a country for which isNew
-// holds. The names, in Chinese and English, come from CLDR through
-// golang.org/x/text, folded as every text is.
-func namesCountry(passage string, isNew func(string) bool) bool {
-	countriesOnce.Do(func() {
-		tags := []language.Tag{language.SimplifiedChinese, language.English}
-		for a := 'A'; a <= 'Z'; a++ {
-			for b := 'A'; b <= 'Z'; b++ {
-				code := string([]rune{a, b})
-				r, err := language.ParseRegion(code)
-				if err != nil || !r.IsCountry() || code == "UN" || code == "EU" || code == "EZ" {
-					continue // groupings of countries are no answer to "which country"
-				}
-				for _, t := range tags {
-					if n := display.Regions(t).Name(r); len([]rune(n)) >= 2 {
-						countries = append(countries, analysis.Fold(n))
-					}
-				}
-			}
-		}
-	})
-	for _, c := range countries {
-		if strings.Contains(passage, c) && isNew(c) {
-			return true
+// appendCountries adds the countries passage names: countryNames, from
+// CLDR, folded as every text is.
+func appendCountries(out []fact, passage string) []fact {
+	for _, c := range countryNames {
+		if strings.Contains(passage, c) {
+			out = append(out, fact{s: c})
 		}
 	}
-	return false
+	return out
 }

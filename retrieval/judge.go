@@ -171,7 +171,7 @@ func (ix *Index) evidence(q query, top []int) Evidence {
 	if all > 0 {
 		e.Known, e.Near, e.Absent, e.Covered = known/all, near/all, absent/all, covered/all
 	}
-	want := expectedAnswer(q.asked)
+	want := q.want
 	e.Wants = want.String()
 	if want != anyAnswer {
 		// The fact must be in a passage that answers, not in any passage
@@ -184,7 +184,7 @@ func (ix *Index) evidence(q query, top []int) Evidence {
 			if own[j] < closeCover*most {
 				continue
 			}
-			if holds(want, ix.texts[p], q.asked) {
+			if ix.holds(want, p, q.asked) {
 				e.Holds = true
 				break
 			}

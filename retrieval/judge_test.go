@@ -2,7 +2,11 @@ package retrieval
 
 import (
 	"context"
+	"slices"
 	"testing"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
@@ -169,4 +173,34 @@ func indexFold(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// The generated country names must be CLDR's, folded (go generate
+// ./retrieval writes them).
+func TestCountriesTableIsCLDR(t *testing.T) {
+	var want []string
+	tags := []language.Tag{language.SimplifiedChinese, language.English}
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			code := string([]rune{a, b})
+			r, err := language.ParseRegion(code)
+			if err != nil || !r.IsCountry() || code == "UN" || code == "EU" || code == "EZ" {
+				continue
+			}
+			for _, tag := range tags {
+				if n := display.Regions(tag).Name(r); len([]rune(n)) >= 2 {
+					want = append(want, analysis.Fold(n))
+				}
+			}
+		}
+	}
+	if !slices.Equal(countryNames, want) {
+		t.Error("countryNames is not CLDR's country names: run go generate ./retrieval")
+	}
+}
+
+func TestLazyRegexpsCompile(t *testing.T) {
+	for _, l := range lazyExprs {
+		l.get()
+	}
 }

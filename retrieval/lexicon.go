@@ -37,6 +37,16 @@ func (l GlossaryLexicon) Senses(zh string) []embeddings.Sense {
 	return senses(l.Glossary.Glosses(zh))
 }
 
+// StemmedSenses returns zh's English glosses with their words' stems.
+func (l GlossaryLexicon) StemmedSenses(zh string) []embeddings.StemmedSense {
+	gs := l.Glossary.StemmedGlosses(zh)
+	out := make([]embeddings.StemmedSense, len(gs))
+	for i, g := range gs {
+		out[i] = embeddings.StemmedSense{Sense: embeddings.Sense{Gloss: g.Text, Weight: g.Weight}, Stems: g.Stems, Whole: g.Whole}
+	}
+	return out
+}
+
 // Renderings returns the Chinese renderings of the English word with this stem.
 func (l GlossaryLexicon) Renderings(stem string) []embeddings.Sense {
 	return senses(l.Glossary.Renderings(stem))

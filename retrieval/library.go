@@ -54,7 +54,9 @@ func (l *Library) Search(ctx context.Context, question string, k int) (Result, e
 }
 
 // Reload indexes doc and, if that succeeds completely, makes it the serving
-// index. On any error the old index keeps serving. A second reload while one
+// index. On any error the old index keeps serving; a document over the
+// paragraph limit (Options.MaxParagraphs) is refused with an error for
+// which errors.Is(err, ErrTooLarge) holds. A second reload while one
 // runs is refused with ErrReloadInProgress rather than queued, so an admin is
 // never surprised by a stale document swapped in late.
 func (l *Library) Reload(ctx context.Context, doc *corpus.Document) (Diff, error) {
@@ -76,6 +78,10 @@ func (l *Library) Reload(ctx context.Context, doc *corpus.Document) (Diff, error
 func (l *Library) build(ctx context.Context, doc *corpus.Document) (*Index, error) {
 	if doc == nil {
 		return nil, errors.New("build index: no document")
+	}
+	// Refuse an oversized document before its embedder is made or asked.
+	if err := l.opt.checkSize(doc); err != nil {
+		return nil, fmt.Errorf("build index of %s: %w", doc.Name, err)
 	}
 	emb, err := l.embedder(ctx, doc)
 	if err != nil {

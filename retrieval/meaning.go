@@ -17,19 +17,38 @@ import (
 // instead of noise.
 type meaning struct {
 	space *embeddings.Space
-	// postings lists, for each document word, the paragraphs using it.
+	// postings lists, for each document word, the paragraphs using it: a
+	// range of one flat array, without the slack of slices grown by
+	// append.
 	postings map[string][]int32
 	n        int
 }
 
 // newMeaning indexes the texts the space was fitted to.
-func newMeaning(space *embeddings.Space, n int) *meaning {
-	m := &meaning{space: space, postings: map[string][]int32{}, n: n}
-	space.FittedWords(func(i int, words []string) {
-		for _, w := range words {
-			m.postings[w] = append(m.postings[w], int32(i))
-		}
-	})
+func newMeaning(fit *embeddings.Fit) *meaning {
+	m := &meaning{space: fit.Space(), postings: map[string][]int32{}, n: fit.Len()}
+	count := map[string]int{}
+	total := 0
+	for i := range fit.Len() {
+		fit.Words(i, func(words []string) {
+			for _, w := range words {
+				count[w]++
+			}
+			total += len(words)
+		})
+	}
+	flat := make([]int32, total)
+	for w, c := range count {
+		m.postings[w] = flat[:0:c]
+		flat = flat[c:]
+	}
+	for i := range fit.Len() {
+		fit.Words(i, func(words []string) {
+			for _, w := range words {
+				m.postings[w] = append(m.postings[w], int32(i))
+			}
+		})
+	}
 	return m
 }
 
@@ -54,11 +73,10 @@ func (m *meaning) words(folded string) []qword {
 	return out
 }
 
-// score returns every paragraph's match with the question's words.
-func (m *meaning) score(q []qword) []float64 {
-	scores := make([]float64, m.n)
-	best := make([]float64, m.n)
-	var touched []int32
+// score writes every paragraph's match with the question's words into
+// scores; scores and best must be zero and n long, and best is left zero.
+// touched is scratch, returned for the next search.
+func (m *meaning) score(q []qword, scores, best []float64, touched []int32) []int32 {
 	for _, w := range q {
 		for _, nb := range m.space.Neighbours(w.word) {
 			for _, p := range m.postings[nb.Word] {
@@ -74,7 +92,7 @@ func (m *meaning) score(q []qword) []float64 {
 		}
 		touched = touched[:0]
 	}
-	return scores
+	return touched
 }
 
 // match is how one question word is met in a paragraph.

@@ -22,6 +22,8 @@ type query struct {
 	// crossScript is set when the question was carried into the
 	// document's language.
 	crossScript bool
+	// want is the kind of fact the question asks for.
+	want answerType
 }
 
 func (q query) empty() bool { return len(q.terms) == 0 && len(q.words) == 0 }
@@ -64,7 +66,7 @@ func stripFraming(folded string) string {
 func (ix *Index) analyse(question string) query {
 	asked := analysis.Fold(question)
 	folded := stripFraming(asked)
-	q := query{folded: folded, asked: asked, text: folded, lang: analysis.Detect(question)}
+	q := query{folded: folded, asked: asked, text: folded, lang: analysis.Detect(question), want: expectedAnswer(asked)}
 	q.terms = dropFraming(queryTerms(folded))
 	for _, w := range ix.means.words(folded) {
 		if !framingStems[w.word] {

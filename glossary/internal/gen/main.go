@@ -11,6 +11,11 @@
 //
 // key is a space-joined sequence of normalised English content words
 // (textnorm), or "^" + an upper-case acronym. weight is 1..100.
+//
+// With -tables, it also writes the same index as the glossary embeds it:
+// tables read in place, with the zh→English inverse and the stem index
+// computed here rather than at every start (see glossary/internal/tables).
+// -tables-only rebuilds them from the existing TSV, without CC-CEDICT.
 package main
 
 import (
@@ -21,15 +26,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math"
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/citebot/citebot/glossary/internal/tables"
 	"github.com/citebot/citebot/glossary/internal/textnorm"
 )
 
@@ -49,10 +57,67 @@ func main() {
 	out := flag.String("out", "data/en2zh.tsv.gz", "output file")
 	freq := flag.String("freq", os.Getenv("JIEBA_DICT"),
 		"jieba word-frequency dictionary (env JIEBA_DICT); default: fetch "+jiebaModule+" through the Go module proxy")
+	tablesOut := flag.String("tables", "", "also write the embedded tables of the index to this file")
+	tablesOnly := flag.Bool("tables-only", false, "only rebuild -tables from the existing -out file")
 	flag.Parse()
-	if err := run(*in, *out, *freq); err != nil {
-		log.Fatalf("gen: %v", err)
+	if !*tablesOnly {
+		if err := run(*in, *out, *freq); err != nil {
+			log.Fatalf("gen: %v", err)
+		}
 	}
+	if *tablesOut != "" {
+		if err := writeTables(*out, *tablesOut); err != nil {
+			log.Fatalf("gen: %v", err)
+		}
+	}
+}
+
+// writeTables builds the tables of the gzip'd index at tsvPath.
+func writeTables(tsvPath, out string) error {
+	raw, err := os.ReadFile(tsvPath)
+	if err != nil {
+		return fmt.Errorf("read index: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("read index: %w", err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		return fmt.Errorf("read index: %w", err)
+	}
+	m, err := parseIndex(string(text))
+	if err != nil {
+		return fmt.Errorf("%s: %w", tsvPath, err)
+	}
+	data := tables.Build(m)
+	if err := os.WriteFile(out, []byte(data), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	log.Printf("gen: %d keys → %d bytes of tables → %s", len(m), len(data), out)
+	return nil
+}
+
+// parseIndex reads the index's lines as the glossary does.
+func parseIndex(text string) (map[string][]tables.Cand, error) {
+	m := map[string][]tables.Cand{}
+	for n, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) < 2 || f[0] == "" {
+			return nil, fmt.Errorf("line %d: want key and candidates", n+1)
+		}
+		var cs []tables.Cand
+		for _, c := range f[1:] {
+			zh, ws, ok := strings.Cut(c, " ")
+			w, err := strconv.Atoi(ws)
+			if !ok || err != nil || zh == "" || w < 1 || w > 100 {
+				return nil, fmt.Errorf("line %d: bad candidate %q", n+1, c)
+			}
+			cs = append(cs, tables.Cand{Text: zh, W: float32(w) / 100})
+		}
+		m[f[0]] = cs
+	}
+	return m, nil
 }
 
 func run(in, out, freqPath string) error {
