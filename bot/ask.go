@@ -221,6 +221,11 @@ func (b *Bot) withModel(ctx context.Context, t turn, progress func(Reply)) Reply
 	}
 	ask.Whole = false
 	ask.Passages, res = b.retrieve(ctx, t, res)
-	r, _ := b.write(ctx, t, ask, res, progress)
+	r, err := b.write(ctx, t, ask, res, progress)
+	if errors.Is(err, llm.ErrTruncated) {
+		// Even the retrieved passages were cut: they serve as they are.
+		b.log.Warn("the model server cut the retrieved passages too; answering with the passages", "err", err)
+		return b.judged(t, res, Say(t.lang, MsgModelDown))
+	}
 	return r
 }

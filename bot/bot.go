@@ -77,7 +77,10 @@ type Config struct {
 	ContextTokens int
 	// Title, when set, names the document in replies instead of the title
 	// found in it.
-	Title  string
+	Title string
+	// Log, when set, is told of every question and its reply, and keeps
+	// the votes instead of feedback.jsonl.
+	Log    QuestionLog
 	Logger *slog.Logger
 	// Now is the clock, for tests.
 	Now func() time.Time
@@ -94,6 +97,10 @@ type Bot struct {
 	// whole document (it cut the prompt).
 	whole    atomic.Bool
 	feedback sync.Mutex
+	// voted remembers who voted on which answer since the start, so a
+	// second vote replaces the first in the feedback log; answers from
+	// before a restart can no longer be voted on.
+	voted *lru.Map[string, struct{}]
 }
 
 // New returns a Bot for cfg.
@@ -131,6 +138,7 @@ func New(cfg Config) (*Bot, error) {
 		limits:   newLimiter(cfg.RatePerMinute, cfg.Now),
 		history:  newHistory(4, 2048),
 		rewrites: lru.New[string, []string](1024),
+		voted:    lru.New[string, struct{}](maxVoters),
 	}
 	b.whole.Store(true)
 	return b, nil
@@ -142,11 +150,13 @@ func (b *Bot) Handle(ctx context.Context, req Request, progress func(Reply)) (re
 	// One bad request must not take the bot down for everyone: a panic
 	// below becomes an error reply, with the stack in the log.
 	lang := b.language(req)
+	start, doc := b.cfg.Now(), b.cfg.Searcher.Document()
 	defer func() {
 		if p := recover(); p != nil {
 			b.log.Error("request panicked", "kind", req.Kind, "panic", p, "stack", string(debug.Stack()))
 			reply = failure(req.Text, fmt.Errorf("internal error: %v", p), Say(lang, MsgInternal))
 		}
+		b.logAsked(ctx, req, reply, start, doc)
 	}()
 	switch req.Kind {
 	case KindAsk:
@@ -193,6 +203,12 @@ func (b *Bot) cite(req Request, lang Lang) Reply {
 	if n := utf8.RuneCountInString(ref); n > maxLabelRunes {
 		return failure(truncateRunes(ref, maxLabelRunes), fmt.Errorf("label of %d characters", n), Say(lang, MsgNoSuchLabel, truncateRunes(ref, maxLabelRunes)+"…"))
 	}
+	// Passages are cheap to show but each is a message in a channel: a
+	// user gets as many a minute as questions, in a budget of their own so
+	// that reading does not use up asking.
+	if wait, ok := b.limits.allow(citeBucket + req.UserID); !ok {
+		return failure(ref, ErrRateLimited, Say(lang, MsgRateLimited, b.cfg.RatePerMinute, int(wait.Seconds())+1))
+	}
 	ps, err := doc.Resolve(ref)
 	var unknown *corpus.UnknownRefError
 	switch {
@@ -213,6 +229,9 @@ func (b *Bot) cite(req Request, lang Lang) Reply {
 
 // maxLabelRunes bounds a label: longer text is no label, and is not echoed.
 const maxLabelRunes = 64
+
+// citeBucket prefixes a user's /cite budget in the rate limiter.
+const citeBucket = "cite\x00"
 
 // looksLikeLabel reports whether s could be meant as a label (it has a
 // digit, a Chinese numeral, ¶ or a section word) rather than a question.

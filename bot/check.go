@@ -2,6 +2,7 @@ package bot
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -63,63 +64,96 @@ var (
 // The caller replaces an answer left with no valid citation (len(Labels)==0)
 // by the extractive answer.
 func CheckAnswer(answer string, supplied []corpus.Paragraph, fold func(string) string) Checked {
+	c := newChecker(supplied, fold)
+	for _, s := range splitSentences(answer) {
+		c.add(s)
+	}
+	return c.result()
+}
+
+// checker applies the citation check one sentence at a time: CheckAnswer
+// feeds it a whole answer, streamCheck the sentences of a streamed answer
+// as they complete. Each sentence is judged on its own, so both give the
+// same text for the same sentences.
+type checker struct {
+	supplied []corpus.Paragraph
+	fold     func(string) string
+	byLabel  map[string]int
+	all      []int // every supplied index: a sentence citing nothing may quote any
+	folded   []string
+	foldedOK []bool
+	out      Checked
+	b        strings.Builder
+	seen     map[string]bool
+}
+
+func newChecker(supplied []corpus.Paragraph, fold func(string) string) *checker {
 	if fold == nil {
 		fold = func(s string) string { return s }
 	}
-	byLabel := make(map[string]int, len(supplied))
+	c := &checker{supplied: supplied, fold: fold, byLabel: make(map[string]int, len(supplied)),
+		all: make([]int, len(supplied)), folded: make([]string, len(supplied)),
+		foldedOK: make([]bool, len(supplied)), seen: map[string]bool{}}
 	for i, p := range supplied {
-		byLabel[normLabel(p.Label)] = i
+		c.byLabel[normLabel(p.Label)] = i
+		c.all[i] = i
 	}
-	folded := make([]string, len(supplied))
-	foldedOK := make([]bool, len(supplied))
-	paraText := func(i int) string {
-		if !foldedOK[i] {
-			folded[i] = compareNorm(fold(supplied[i].Text))
-			foldedOK[i] = true
-		}
-		return folded[i]
-	}
+	return c
+}
 
-	var out Checked
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, s := range splitSentences(answer) {
-		body, cited, removed := rewriteCitations(s.body, supplied, byLabel)
-		out.Removed += removed
-
-		candidates := cited
-		if len(candidates) == 0 {
-			for i := range supplied {
-				candidates = append(candidates, i)
-			}
-		}
-		bad := 0
-		for _, q := range quoteRe.FindAllString(body, -1) {
-			if !quoteFound(q, candidates, fold, paraText) {
-				bad++
-			}
-		}
-		if bad > 0 {
-			out.QuotesDropped += bad
-			// Keep the line structure: end the line the sentence ended, but
-			// do not leave an empty bullet behind.
-			nl := strings.Repeat("\n", strings.Count(s.sep, "\n"))
-			if strings.HasSuffix(b.String(), "\n") || b.Len() == 0 {
-				nl = strings.TrimPrefix(nl, "\n")
-			}
-			b.WriteString(nl)
-			continue
-		}
-		for _, i := range cited {
-			if l := supplied[i].Label; !seen[l] {
-				seen[l] = true
-				out.Labels = append(out.Labels, l)
-			}
-		}
-		b.WriteString(body)
-		b.WriteString(s.sep)
+// paraText is a supplied paragraph folded for comparison, computed once.
+func (c *checker) paraText(i int) string {
+	if !c.foldedOK[i] {
+		c.folded[i] = compareNorm(c.fold(c.supplied[i].Text))
+		c.foldedOK[i] = true
 	}
-	out.Text = tidy(b.String())
+	return c.folded[i]
+}
+
+// add checks one sentence and appends what survives of it.
+func (c *checker) add(s sentence) {
+	body, cited, removed := rewriteCitations(s.body, c.supplied, c.byLabel)
+	c.out.Removed += removed
+
+	candidates := cited
+	if len(candidates) == 0 {
+		candidates = c.all
+	}
+	bad := 0
+	for _, q := range quoteRe.FindAllString(body, -1) {
+		if !quoteFound(q, candidates, c.fold, c.paraText) {
+			bad++
+		}
+	}
+	if bad > 0 {
+		c.out.QuotesDropped += bad
+		// Keep the line structure: end the line the sentence ended, but
+		// do not leave an empty bullet behind.
+		nl := strings.Repeat("\n", strings.Count(s.sep, "\n"))
+		if strings.HasSuffix(c.b.String(), "\n") || c.b.Len() == 0 {
+			nl = strings.TrimPrefix(nl, "\n")
+		}
+		c.b.WriteString(nl)
+		return
+	}
+	for _, i := range cited {
+		if l := c.supplied[i].Label; !c.seen[l] {
+			c.seen[l] = true
+			c.out.Labels = append(c.out.Labels, l)
+		}
+	}
+	c.b.WriteString(body)
+	c.b.WriteString(s.sep)
+}
+
+// labels is how many distinct valid citations the text so far holds.
+func (c *checker) labels() int { return len(c.out.Labels) }
+
+// result is the check of everything added so far.
+func (c *checker) result() Checked {
+	out := c.out
+	out.Labels = slices.Clone(out.Labels)
+	out.Text = tidy(c.b.String())
 	return out
 }
 
@@ -156,8 +190,8 @@ func splitSentences(text string) []sentence {
 		for {
 			rest := text[end:]
 			trimmed := strings.TrimLeft(rest, " \t")
-			if m := citeRe.FindStringIndex(trimmed); m != nil && m[0] == 0 {
-				end += len(rest) - len(trimmed) + m[1]
+			if n := groupAt(trimmed); n > 0 {
+				end += len(rest) - len(trimmed) + n
 				continue
 			}
 			if c, n := utf8.DecodeRuneInString(rest); n > 0 && strings.ContainsRune(closers, c) {
@@ -182,6 +216,31 @@ func splitSentences(text string) []sentence {
 	}
 	return out
 }
+
+// maxGroupBytes is the most bytes a bracketed group matched by citeRe can
+// take: 120 runes of at most 4 bytes, and its two brackets.
+const maxGroupBytes = 4 * (120 + 2)
+
+// groupAt returns the length of the bracketed group (a citation) that s
+// starts with, or 0. It reads no further than a group can reach, so that
+// splitting an answer stays linear in its length: searching the whole rest
+// of the answer after every full stop made a 40,000-character answer take
+// over a second.
+func groupAt(s string) int {
+	if r, _ := utf8.DecodeRuneInString(s); !strings.ContainsRune(groupOpeners, r) {
+		return 0
+	}
+	if len(s) > maxGroupBytes {
+		s = s[:maxGroupBytes]
+	}
+	if m := citeRe.FindStringIndex(s); m != nil && m[0] == 0 {
+		return m[1]
+	}
+	return 0
+}
+
+// groupOpeners open the bracketed groups citeRe finds.
+const groupOpeners = "[【［〔"
 
 // closers are marks that close what a sentence opened; they stay with it.
 const closers = ")）]】」』”\"'"
@@ -339,4 +398,94 @@ func tidy(s string) string {
 	s = trailingSpace.ReplaceAllString(s, "\n")
 	s = manyBlankLines.ReplaceAllString(s, "\n\n")
 	return strings.TrimSpace(s)
+}
+
+// streamCheck checks a model answer while it streams: a sentence is checked
+// once it is complete, and only text that passed is ever shown. A sentence
+// is complete when the next one has begun and nothing streamed later can
+// change where it ends: no quotation or bracket it opened is still open on
+// its line (a closing mark could yet turn its full stop into quoted text)
+// and the next sentence does not begin with a bracket still being written
+// (a citation that belongs to it). The last sentence waits for the end of
+// the stream, where the whole answer is checked again by CheckAnswer.
+type streamCheck struct {
+	c    *checker
+	raw  strings.Builder
+	done int // bytes of raw that were checked
+	// scanned is len(raw) when the unchecked tail was last split: a tail
+	// held open by an unclosed quotation is split again only once it has
+	// grown by a quarter, so a long one costs linear time, not quadratic.
+	scanned int
+}
+
+func newStreamCheck(supplied []corpus.Paragraph, fold func(string) string) *streamCheck {
+	return &streamCheck{c: newChecker(supplied, fold)}
+}
+
+// add takes the next piece of the stream and reports whether more checked
+// text is ready.
+func (s *streamCheck) add(delta string) bool {
+	s.raw.WriteString(delta)
+	raw := s.raw.String()
+	pending := raw[s.done:]
+	if grown := len(raw) - s.scanned; len(pending) > 1024 && grown < len(pending)/4 {
+		return false
+	}
+	s.scanned = len(raw)
+	sents := splitSentences(pending)
+	lastNL := strings.LastIndexByte(pending, '\n')
+	off, added := 0, false
+	for k := 0; k+1 < len(sents); k++ {
+		st := sents[k]
+		end := off + len(st.body)
+		lineDone := end <= lastNL
+		if !lineDone && (hasOpenMark(st.body) || groupOpenerFirst(sents[k+1].body)) {
+			break
+		}
+		s.c.add(st)
+		off = end + len(st.sep)
+		added = true
+	}
+	s.done += off
+	return added
+}
+
+// shown is the checked text so far; it is empty until it holds a valid
+// citation, since an answer with none is replaced by the passages.
+func (s *streamCheck) shown() string {
+	if s.c.labels() == 0 {
+		return ""
+	}
+	return strings.TrimSpace(s.c.b.String())
+}
+
+// hasOpenMark reports whether s opens a quotation or a bracket that it does
+// not close.
+func hasOpenMark(s string) bool {
+	if !strings.ContainsAny(s, quoteOpeners+groupOpeners) {
+		return false
+	}
+	covered := make([]bool, len(s))
+	for _, re := range []*regexp.Regexp{quoteRe, citeRe} {
+		for _, m := range re.FindAllStringIndex(s, -1) {
+			for i := m[0]; i < m[1]; i++ {
+				covered[i] = true
+			}
+		}
+	}
+	for i, r := range s {
+		if !covered[i] && strings.ContainsRune(quoteOpeners+groupOpeners, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// quoteOpeners open the quotations quoteRe finds.
+const quoteOpeners = "“「『\""
+
+// groupOpenerFirst reports whether s begins, after spaces, with a bracket.
+func groupOpenerFirst(s string) bool {
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(s, " \t"))
+	return strings.ContainsRune(groupOpeners, r)
 }

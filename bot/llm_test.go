@@ -289,14 +289,12 @@ func TestLLMAnswers(t *testing.T) {
 			if n := len(answers(srv)); tt.wantCalls > 0 && n != tt.wantCalls {
 				t.Errorf("%d answer requests, want %d", n, tt.wantCalls)
 			}
-			if r.Mode == ModeLLM && r.Grounded {
-				if len(partials) == 0 {
-					t.Error("no partial answers were streamed")
-				}
-				for i := 1; i < len(partials); i++ {
-					if !strings.HasPrefix(partials[i], partials[i-1]) {
-						t.Errorf("partial %d %q does not extend %q", i, partials[i], partials[i-1])
-					}
+			// Partial answers show only checked text: each is the start of
+			// the final answer (these answers are one sentence, which shows
+			// only once complete, in the final reply).
+			for i, p := range partials {
+				if r.Mode != ModeLLM || !strings.HasPrefix(r.Answer, p) {
+					t.Errorf("partial %d %q is not the start of the final answer %q", i, p, r.Answer)
 				}
 			}
 		})

@@ -62,6 +62,11 @@ const (
 	MsgCiteDescription              // example label
 	MsgHelpDescription              // —
 	MsgReloadDescription            // —
+	MsgInterrupted                  // —
+	MsgRestarting                   // —
+	MsgAnsweredPrivately            // —
+	MsgNotShown                     // number of passages not shown
+	MsgTooLongToShow                // —
 )
 
 var messages = map[Msg][3]string{ // Simplified, Traditional, English
@@ -109,6 +114,14 @@ var messages = map[Msg][3]string{ // Simplified, Traditional, English
 		"Show a passage by its label, e.g. %s"},
 	MsgHelpDescription:   {"使用说明", "使用說明", "How to use the bot"},
 	MsgReloadDescription: {"重新加载文件(管理员)", "重新載入文件(管理員)", "Reload the document (admins)"},
+	MsgInterrupted: {"回答被中断;以下只有已核对的部分。", "回答被中斷;以下只有已核對的部分。",
+		"The answer was interrupted; only what was checked is shown."},
+	MsgRestarting: {"机器人正在重新启动,请稍后再问一次。", "機器人正在重新啟動,請稍後再問一次。",
+		"The bot is restarting; please ask again in a minute."},
+	MsgAnsweredPrivately: {"(已单独回复提问者)", "(已單獨回覆提問者)", "(answered privately)"},
+	MsgNotShown: {"还有 %d 段未显示,可用 /cite 查看。", "還有 %d 段未顯示,可用 /cite 查看。",
+		"%d more passages are not shown; use /cite to read them."},
+	MsgTooLongToShow: {"(回答太长,其余部分未显示)", "(回答太長,其餘部分未顯示)", "(too long; the rest is not shown)"},
 }
 
 // Say writes message m in language l, with args filled in; a language

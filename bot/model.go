@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
@@ -118,40 +119,76 @@ func fuseResults(rs []retrieval.Result) retrieval.Result {
 	return out
 }
 
-// write asks the model for an answer and checks every citation in it; the
-// offline reply stands in whenever the model fails or cites nothing valid.
-// It returns the model's error too, so that a cut prompt can be retried.
+// write asks the model for an answer and checks every citation in it;
+// the offline reply stands in whenever the model fails or cites nothing
+// valid. It returns the model's error too, so that a cut prompt can be
+// retried.
+//
+// While the answer streams, progress receives only checked text: whole
+// sentences that passed the check, once they hold a valid citation. What
+// was shown of an answer that is then asked again (a cut prompt) is
+// withdrawn with an empty progress reply.
 func (b *Bot) write(ctx context.Context, t turn, ask llm.Request, res retrieval.Result, progress func(Reply)) (Reply, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.AnswerTimeout)
 	defer cancel()
 	model := b.cfg.Writer.Model()
-	var sofar strings.Builder
+	links := linksOf(t.doc)
+	stream := newStreamCheck(ask.Passages, analysis.Fold)
+	shown := false
 	onDelta := func(s string) {
-		sofar.WriteString(s)
-		if progress != nil {
-			progress(Reply{Question: t.q, Grounded: true, Outcome: Answered, Mode: ModeLLM, Model: model, Answer: sofar.String(), Lang: t.lang})
+		if !stream.add(s) || progress == nil {
+			return
+		}
+		if text := stream.shown(); text != "" {
+			shown = true
+			progress(Reply{Question: t.q, Grounded: true, Outcome: Answered, Mode: ModeLLM, Model: model,
+				Answer: links.clean(text), Lang: t.lang})
 		}
 	}
 	a, err := b.cfg.Writer.Answer(ctx, ask, onDelta)
-	if err != nil {
-		if errors.Is(err, llm.ErrTruncated) {
-			return Reply{}, err
+	switch {
+	case errors.Is(err, llm.ErrTruncated):
+		if shown {
+			progress(Reply{Question: t.q, Mode: ModeLLM, Model: model, Lang: t.lang})
 		}
+		return Reply{}, err
+	case err != nil && parent.Err() != nil:
+		// The caller stopped waiting (a shutdown): finish with what was
+		// checked, else with the passages.
+		b.log.Info("model answer interrupted", "err", err)
+		if checked := stream.c.result(); len(checked.Labels) > 0 {
+			r := b.modelReply(t, ask, res, checked, model, links)
+			r.Notice = Say(t.lang, MsgInterrupted)
+			return r, err
+		}
+		return b.judged(t, res, Say(t.lang, MsgInterrupted)), err
+	case err != nil:
 		b.log.Warn("model answer failed; answering with the passages", "err", err)
 		return b.judged(t, res, Say(t.lang, MsgModelDown)), err
 	}
 	b.log.Info("model answered", "whole", ask.Whole, "passages", len(ask.Passages), "grounded", a.Grounded,
-		"prompt_tokens", a.PromptTokens, "completion_tokens", a.CompletionTokens)
+		"prompt_tokens", a.PromptTokens, "completion_tokens", a.CompletionTokens, "cut_short", a.CutShort)
 	if !a.Grounded {
 		return notAddressed(t, ModeLLM, model), nil
 	}
-	checked := CheckAnswer(a.Text, ask.Passages, analysis.Fold)
+	text := a.Text
+	if a.CutShort {
+		text = dropUnfinished(text)
+	}
+	checked := CheckAnswer(text, ask.Passages, analysis.Fold)
 	if len(checked.Labels) == 0 {
 		b.log.Warn("model answer had no valid citation; answering with the passages", "removed", checked.Removed)
 		r := b.judged(t, res, Say(t.lang, MsgUnchecked))
 		r.Removed = checked.Removed
 		return r, nil
 	}
+	return b.modelReply(t, ask, res, checked, model, links), nil
+}
+
+// modelReply is a checked model answer with its citations, without the
+// links the document does not contain.
+func (b *Bot) modelReply(t turn, ask llm.Request, res retrieval.Result, checked Checked, model string, links *docLinks) Reply {
 	scores := make(map[string]float64, len(res.Hits))
 	for _, h := range res.Hits {
 		scores[h.Paragraph.Label] = h.Score
@@ -161,13 +198,46 @@ func (b *Bot) write(ctx context.Context, t turn, ask llm.Request, res retrieval.
 		byLabel[p.Label] = p
 	}
 	r := Reply{Question: t.q, Grounded: true, Outcome: Answered, Mode: ModeLLM, Model: model,
-		Answer: checked.Text, Removed: checked.Removed, Lang: t.lang}
+		Answer: links.clean(checked.Text), Removed: checked.Removed, Lang: t.lang}
 	for _, l := range checked.Labels {
 		p := byLabel[l]
 		r.Citations = append(r.Citations, Citation{Label: l, Section: p.Section, Text: p.Text,
 			Score: scores[l], Document: partTitle(t.doc, p)})
 	}
-	return r, nil
+	return r
+}
+
+// dropUnfinished removes the last sentence of a reply that a length limit
+// cut off, when it has no sentence end.
+func dropUnfinished(text string) string {
+	sents := splitSentences(text)
+	if len(sents) == 0 {
+		return text
+	}
+	last := sents[len(sents)-1]
+	if finished(last.body) {
+		return text
+	}
+	return strings.TrimSpace(text[:len(text)-len(last.body)-len(last.sep)])
+}
+
+// finished reports whether a sentence ends with a sentence end, before any
+// closing marks and citations.
+func finished(s string) bool {
+	for {
+		s = strings.TrimRight(s, " \t")
+		if i := strings.LastIndexAny(s, groupOpeners); i >= 0 && groupAt(s[i:]) == len(s)-i {
+			s = s[:i]
+			continue
+		}
+		if r, n := utf8.DecodeLastRuneInString(s); n > 0 && strings.ContainsRune(closers, r) {
+			s = s[:len(s)-n]
+			continue
+		}
+		break
+	}
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r != utf8.RuneError && isTerminator(r, "")
 }
 
 // languageName names a document's language for the model.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/atomicfile"
 	"github.com/citebot/citebot/internal/upload"
 	"github.com/citebot/citebot/retrieval"
 )
@@ -155,8 +157,12 @@ func (b *Bot) reloadUpload(ctx context.Context, as []Attachment, lang Lang) (Rel
 	return Reloaded{Diff: diff, Dropped: doc.Dropped}, nil
 }
 
-// RecordVote appends a vote to the feedback log in the data directory.
+// RecordVote keeps a vote in the question log, else appends it to the
+// feedback log in the data directory.
 func (b *Bot) RecordVote(ctx context.Context, v Vote) error {
+	if b.cfg.Log != nil {
+		return b.cfg.Log.Voted(ctx, v)
+	}
 	if b.cfg.DataDir == "" {
 		return nil
 	}
@@ -170,6 +176,13 @@ func (b *Bot) RecordVote(ctx context.Context, v Vote) error {
 	b.feedback.Lock()
 	defer b.feedback.Unlock()
 	path := filepath.Join(b.cfg.DataDir, "feedback.jsonl")
+	key := v.UserID + "\x00" + v.AnswerID
+	if _, again := b.voted.Get(key); again && v.AnswerID != "" {
+		if err := replaceVote(path, v, line); err != nil {
+			return fmt.Errorf("record vote %s: %w", path, err)
+		}
+		return nil
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("record vote: %w", err)
@@ -181,5 +194,35 @@ func (b *Bot) RecordVote(ctx context.Context, v Vote) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("record vote %s: %w", path, err)
 	}
+	b.voted.Put(key, struct{}{})
 	return nil
+}
+
+// maxVoters bounds the votes remembered for replacing: as many as the
+// answers the Discord adapter still accepts votes on, a few times over.
+const maxVoters = 20_000
+
+// replaceVote rewrites the feedback log with the user's earlier vote on
+// the same answer replaced by line, which goes last. A first vote is only
+// appended; this runs when someone votes again.
+func replaceVote(path string, v Vote, line []byte) error {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	var out []byte
+	for l := range bytes.Lines(data) {
+		var old struct {
+			UserID   string `json:"user_id"`
+			AnswerID string `json:"answer_id"`
+		}
+		if json.Unmarshal(l, &old) == nil && old.UserID == v.UserID && old.AnswerID == v.AnswerID {
+			continue
+		}
+		out = append(out, l...)
+		if !bytes.HasSuffix(l, []byte("\n")) {
+			out = append(out, '\n')
+		}
+	}
+	return atomicfile.Write(path, append(append(out, line...), '\n'))
 }

@@ -43,6 +43,9 @@ type Request struct {
 	// Lang is the asker's language as the transport knows it (a Discord
 	// locale), for replies whose text does not tell.
 	Lang Lang
+	// Transport names where the request came from ("terminal", "discord",
+	// "web"), for the question log and the metrics.
+	Transport string
 }
 
 // Citation is one cited passage of an answer.
@@ -130,4 +133,7 @@ type Vote struct {
 	Labels   []string `json:"labels"`
 	Mode     Mode     `json:"mode"`
 	Model    string   `json:"model,omitempty"`
+	// AnswerID identifies the answer voted on (a Discord message id): a
+	// user's later vote on the same answer replaces the earlier one.
+	AnswerID string `json:"answer_id,omitempty"`
 }

@@ -31,6 +31,13 @@ const (
 	maxQueryRunes = 300
 )
 
+// MaxReplyRunes bounds what is read of one reply, in characters, whatever
+// the server does with max_tokens (some ignore it): three times the most
+// that answerMaxTokens tokens of the wordiest language (about four
+// characters a token) can hold, room for a reasoning block too. The rest
+// of a longer reply is not read, and the answer is marked CutShort.
+const MaxReplyRunes = 12_000
+
 // Request is one question for the model to answer from passages.
 type Request struct {
 	Question string
@@ -55,6 +62,10 @@ type Answer struct {
 	// PromptTokens and CompletionTokens are the server's count, 0 when it
 	// reported none.
 	PromptTokens, CompletionTokens int
+	// CutShort is true when the reply stopped at a length limit (the
+	// server's max_tokens or MaxReplyRunes) rather than where the model
+	// ended it: its last sentence may be unfinished.
+	CutShort bool
 }
 
 // Answer writes an answer to the request's question from its passages only,
@@ -85,21 +96,22 @@ func (c *Client) Answer(ctx context.Context, r Request, onDelta func(string)) (A
 	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	var raw string
 	var usage *openai.Usage
+	var cut bool
 	err := c.withRetry(ctx, "answer", func(ctx context.Context) (bool, error) {
 		em := &emitter{fn: onDelta}
-		t, u, err := c.streamOnce(ctx, req, em)
+		t, u, short, err := c.streamOnce(ctx, req, em)
 		if err != nil {
 			// Replaying after text reached the user would show it twice.
 			return !em.released, err
 		}
 		em.finish(t)
-		raw, usage = t, u
+		raw, usage, cut = t, u, short
 		return false, nil
 	})
 	if err != nil {
 		return Answer{}, c.classify(ctx, parent, "answer", err)
 	}
-	var a Answer
+	a := Answer{CutShort: cut}
 	a.Text, a.Grounded = interpret(raw)
 	if usage != nil {
 		a.PromptTokens, a.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
@@ -136,12 +148,13 @@ func (c *Client) request(system, user string, maxTokens int) openai.ChatCompleti
 	return req
 }
 
-// streamOnce runs one streamed completion and returns the full text and
-// the token usage when the server reported it.
-func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, em *emitter) (string, *openai.Usage, error) {
+// streamOnce runs one streamed completion and returns the full text, the
+// token usage when the server reported it, and whether the text stopped at
+// a length limit. It reads at most MaxReplyRunes characters of text.
+func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, em *emitter) (string, *openai.Usage, bool, error) {
 	stream, err := c.conn.API.CreateChatCompletionStream(ctx, req)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	defer stream.Close()
 	if ct := stream.Header().Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
@@ -153,23 +166,25 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 		req.Stream, req.StreamOptions = false, nil
 		resp, err := c.completion(ctx, req)
 		if err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
-		t := resp.Choices[0].Message.Content
+		t, over := capRunes(resp.Choices[0].Message.Content, MaxReplyRunes)
 		em.update(t)
-		return t, &resp.Usage, nil
+		finish := resp.Choices[0].FinishReason
+		return t, &resp.Usage, c.cutShort(finish, over), nil
 	}
 
 	var b strings.Builder
 	var finish openai.FinishReason
 	var usage *openai.Usage
-	for {
+	runes, over := 0, false
+	for !over {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return b.String(), nil, fmt.Errorf("%w: stream: %w", ErrBadReply, err)
+			return b.String(), nil, false, fmt.Errorf("%w: stream: %w", ErrBadReply, err)
 		}
 		if chunk.Usage != nil {
 			usage = chunk.Usage
@@ -178,8 +193,11 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 			if ch.Index != 0 {
 				continue
 			}
-			if ch.Delta.Content != "" {
-				b.WriteString(ch.Delta.Content)
+			if ch.Delta.Content != "" && !over {
+				piece := ch.Delta.Content
+				piece, over = capRunes(piece, MaxReplyRunes-runes)
+				runes += utf8.RuneCountInString(piece)
+				b.WriteString(piece)
 				em.update(b.String())
 			}
 			if ch.FinishReason != "" {
@@ -190,13 +208,41 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 	// go-openai reports a stream cut short after a complete event the same
 	// way as a finished one; every OpenAI-compatible server sends a finish
 	// reason in its last chunk, so its absence means the answer is incomplete.
-	if finish == "" && b.Len() > 0 {
-		return b.String(), nil, fmt.Errorf("%w: stream ended before the model finished", ErrBadReply)
+	// A reply stopped at MaxReplyRunes is not read to its end: the stream is
+	// closed and the text kept, cut.
+	if finish == "" && b.Len() > 0 && !over {
+		return b.String(), nil, false, fmt.Errorf("%w: stream ended before the model finished", ErrBadReply)
 	}
-	if finish == openai.FinishReasonLength || finish == openai.FinishReasonContentFilter {
+	return b.String(), usage, c.cutShort(finish, over), nil
+}
+
+// cutShort reports whether a reply stopped at a limit, and warns when it did.
+func (c *Client) cutShort(finish openai.FinishReason, over bool) bool {
+	switch {
+	case over:
+		c.conn.Log.Warn("answer cut at the reply bound", "max_chars", MaxReplyRunes)
+		return true
+	case finish == openai.FinishReasonLength || finish == openai.FinishReasonContentFilter:
 		c.conn.Log.Warn("answer cut short", "finish_reason", string(finish))
+		return true
 	}
-	return b.String(), usage, nil
+	return false
+}
+
+// capRunes returns s cut to at most n runes, and whether it was cut.
+func capRunes(s string, n int) (string, bool) {
+	n = max(n, 0)
+	if len(s) <= n {
+		return s, false // fewer bytes than n means fewer runes
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k], true
+		}
+		i++
+	}
+	return s, false
 }
 
 // completion runs one non-streamed completion; it has at least one choice.

@@ -14,7 +14,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/citebot/citebot/internal/lru"
@@ -45,10 +44,24 @@ type Config struct {
 	BaseURL            string       // CITEBOT_DISCORD_URL, default DefaultBaseURL
 	MaxAttachmentBytes int          // refuse larger /reload attachments before downloading; 0 means DefaultMaxAttachmentBytes
 	Logger             *slog.Logger // nil means slog.Default()
+	// ShutdownGrace bounds how long Run takes to return once its context
+	// ends (DefaultShutdownGrace when zero): answers in flight get most of
+	// it, then finish with what was checked or say the bot is restarting.
+	// discordgo's own close takes its last second, so a grace under 2 s
+	// is kept to within half of it and a second.
+	ShutdownGrace time.Duration
+
+	// Tests shorten these; zero means the production value.
+	editInterval time.Duration // progress edits at most this often (1s)
+	retryBackoff time.Duration // before retrying a 5xx without Retry-After (defaultRetryBackoff)
 }
 
 // DefaultMaxAttachmentBytes bounds /reload attachments when Config leaves it 0.
 const DefaultMaxAttachmentBytes = 5 << 20
+
+// DefaultShutdownGrace is how long Run may take to stop when Config leaves
+// ShutdownGrace 0.
+const DefaultShutdownGrace = 10 * time.Second
 
 var (
 	// ErrNoToken is returned by Run when Config.Token is empty.
@@ -64,10 +77,12 @@ const (
 	downloadTimeout    = 30 * time.Second
 	voteTimeout        = 2 * time.Second
 	interactionTimeout = 14 * time.Minute // interaction tokens live 15 minutes
-	shutdownGrace      = 10 * time.Second
-	threadArchiveMins  = 1440
-	maxVotes           = 2000
-	maxThreads         = 2000
+	// ackWindow is how long Discord waits for an interaction's first
+	// response; an ack later than that is refused, so none is tried.
+	ackWindow         = 3 * time.Second
+	threadArchiveMins = 1440
+	maxVotes          = 2000
+	maxThreads        = 2000
 )
 
 // Gateway close codes that retrying cannot fix.
@@ -77,10 +92,11 @@ const (
 )
 
 // Run connects to Discord, registers the slash commands and serves until ctx
-// is done, then closes the connection cleanly and returns nil (also when ctx
-// ends during start-up). It returns an
-// error at once when the token is missing or rejected, or when the connection
-// or the registration fails. Errors and logs never contain the token.
+// is done, then finishes the replies in flight and closes the connection,
+// returning nil within Config.ShutdownGrace (also when ctx ends during
+// start-up). It returns an error at once when the token is missing or
+// rejected, or when the connection or the registration fails. Errors and
+// logs never contain the token, interaction tokens or payloads.
 func Run(ctx context.Context, cfg Config, h Handler) error {
 	token := strings.TrimSpace(cfg.Token)
 	token = strings.TrimSpace(strings.TrimPrefix(token, "Bot "))
@@ -105,16 +121,21 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 		log = slog.Default()
 	}
 	log = log.With("component", "discord")
-	if err := PointEndpoints(cfg.BaseURL); err != nil {
+	base, err := NormalizeBaseURL(cfg.BaseURL)
+	if err != nil {
 		return err
 	}
-	bridgeLogs(log, red)
+	defer bridgeLogs(log, red)()
 
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
 		return fmt.Errorf("discord: new session: %w", err)
 	}
-	s.Client = &http.Client{Timeout: restTimeout}
+	s.Client = &http.Client{Timeout: restTimeout, Transport: newRESTTransport(base, cfg.retryBackoff, log)}
+	// The transport keeps the rate limits and retries, with waits that end
+	// with their context; discordgo's would sleep without one.
+	s.ShouldRetryOnRateLimit = false
+	s.MaxRestRetries = 0
 	s.Dialer = &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: restTimeout,
@@ -129,9 +150,9 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 		discordgo.IntentsDirectMessages | discordgo.IntentMessageContent
 
 	a := newAdapter(s, h, cfg, log, red)
-	defer a.cancelJobs()
+	defer a.cancelAll()
 
-	me, err := a.whoAmI(ctx)
+	me, err := a.whoAmI(ctx, base)
 	if err != nil {
 		return err
 	}
@@ -143,7 +164,7 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { log.Info("discord gateway connected") })
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { log.Warn("discord gateway disconnected") })
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { log.Info("discord gateway resumed") })
-	s.AddHandler(a.onInteraction)
+	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onMessage)
 
 	if err := a.open(ctx); err != nil {
@@ -180,39 +201,69 @@ type adapter struct {
 	download      *http.Client
 	appID         string // set before the commands are first registered
 	editInterval  time.Duration
+	grace         time.Duration
 
 	votes   *lru.Map[string, answered] // message id → what it answered
 	threads *lru.Map[string, struct{}] // threads the bot started
 
-	jobs       tracker
-	jobsCtx    context.Context
-	cancelJobs context.CancelFunc
+	jobs tracker
+	// In-flight work outlives Run's context by the shutdown grace, in
+	// three steps: answers (the bot's Handle) run under answers, cancelled
+	// first; a job still waiting for its answer when giveUp closes says the
+	// bot is restarting instead; deliveries (every REST call) run under
+	// finish, cancelled last.
+	answers, finish             context.Context
+	cancelAnswers, cancelFinish context.CancelFunc
+	giveUp                      chan struct{}
+	stopping                    chan struct{} // closed when shutdown begins
 }
 
 func newAdapter(s *discordgo.Session, h Handler, cfg Config, log *slog.Logger, red redactor) *adapter {
-	// In-flight answers outlive Run's context by a grace period so that a
-	// shutdown does not leave users with a spinning "thinking…".
-	jobsCtx, cancel := context.WithCancel(context.Background())
-	max := cfg.MaxAttachmentBytes
-	if max <= 0 {
-		max = DefaultMaxAttachmentBytes
+	maxBytes := cfg.MaxAttachmentBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxAttachmentBytes
 	}
-	return &adapter{
+	a := &adapter{
 		s: s, h: h, cfg: cfg, log: log, red: red,
-		maxAttachment: max,
+		maxAttachment: maxBytes,
 		download:      &http.Client{Timeout: downloadTimeout},
-		editInterval:  time.Second,
+		editInterval:  cfg.editInterval,
+		grace:         cfg.ShutdownGrace,
 		votes:         lru.New[string, answered](maxVotes),
 		threads:       lru.New[string, struct{}](maxThreads),
-		jobsCtx:       jobsCtx,
-		cancelJobs:    cancel,
 		jobs:          tracker{log: log},
+		giveUp:        make(chan struct{}),
+		stopping:      make(chan struct{}),
+	}
+	if a.editInterval <= 0 {
+		a.editInterval = time.Second
+	}
+	if a.grace <= 0 {
+		a.grace = DefaultShutdownGrace
+	}
+	a.answers, a.cancelAnswers = context.WithCancel(context.Background())
+	a.finish, a.cancelFinish = context.WithCancel(context.Background())
+	return a
+}
+
+func (a *adapter) cancelAll() {
+	a.cancelAnswers()
+	a.cancelFinish()
+}
+
+// shuttingDown reports whether Run's context has ended.
+func (a *adapter) shuttingDown() bool {
+	select {
+	case <-a.stopping:
+		return true
+	default:
+		return false
 	}
 }
 
 // whoAmI checks the token over REST before connecting, so a bad token gives
 // a clear error instead of a gateway reconnect loop.
-func (a *adapter) whoAmI(ctx context.Context) (*discordgo.User, error) {
+func (a *adapter) whoAmI(ctx context.Context, base string) (*discordgo.User, error) {
 	ctx, cancel := context.WithTimeout(ctx, restTimeout)
 	defer cancel()
 	me, err := a.s.User("@me", discordgo.WithContext(ctx))
@@ -220,7 +271,7 @@ func (a *adapter) whoAmI(ctx context.Context) (*discordgo.User, error) {
 		var rest *discordgo.RESTError
 		if errors.Is(err, discordgo.ErrUnauthorized) ||
 			(errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized) {
-			return nil, fmt.Errorf("%w (HTTP 401 from %s)", ErrTokenRejected, discordgo.EndpointDiscord)
+			return nil, fmt.Errorf("%w (HTTP 401 from %s)", ErrTokenRejected, base)
 		}
 		return nil, fmt.Errorf("discord: checking the bot token: %w", err)
 	}
@@ -275,19 +326,43 @@ func closeCode(err error) int {
 	return 0
 }
 
-// close stops taking new work, lets in-flight answers finish for a grace
-// period, then closes the gateway without reconnecting.
+// close stops taking new work and gives in-flight work the shutdown grace,
+// then closes the gateway without reconnecting. discordgo's close takes
+// the grace's last second (it waits that long for Discord to close the
+// socket); of the time before it, past 60% the answers still being written
+// are cancelled (the bot then finishes them with what was checked, or with
+// the passages), past 70% a job still waiting for its answer says the bot
+// is restarting, and at its end the REST calls still running are
+// cancelled.
 func (a *adapter) close() {
+	start := time.Now()
+	close(a.stopping)
+	budget := a.grace - gatewayClose
+	if budget < a.grace/2 {
+		budget = a.grace / 2
+	}
 	done := make(chan struct{})
 	go func() { a.jobs.closeAndWait(); close(done) }()
-	t := time.NewTimer(shutdownGrace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
+	waitUntil := func(share time.Duration) bool {
+		t := time.NewTimer(time.Until(start.Add(budget * share / 100)))
+		defer t.Stop()
+		select {
+		case <-done:
+			return true
+		case <-t.C:
+			return false
+		}
+	}
+	if !waitUntil(60) {
 		a.log.Warn("discord: cancelling unfinished answers at shutdown")
-		a.cancelJobs()
-		<-done
+		a.cancelAnswers()
+		if !waitUntil(70) {
+			close(a.giveUp)
+			if !waitUntil(100) {
+				a.log.Warn("discord: shutdown grace over; leaving unfinished replies")
+				a.cancelFinish()
+			}
+		}
 	}
 	a.s.Lock() // orders this write after any reconnect that read it
 	a.s.ShouldReconnectOnError = false
@@ -297,6 +372,10 @@ func (a *adapter) close() {
 	}
 	a.log.Info("discord gateway closed")
 }
+
+// gatewayClose is how long discordgo's Session.Close takes: it sleeps a
+// second after sending the close frame.
+const gatewayClose = time.Second
 
 // register bulk-overwrites the slash commands on the guild, or globally.
 func (a *adapter) register(ctx context.Context, appID, guildID string) error {
@@ -362,7 +441,7 @@ func Commands(d bot.Description) []*discordgo.ApplicationCommand {
 			Name: "cite", Description: citeDesc, DescriptionLocalizations: citeLoc,
 			Options: []*discordgo.ApplicationCommandOption{{
 				Type: discordgo.ApplicationCommandOptionString, Name: "label",
-				Description: "Passage label", Required: true, Autocomplete: true,
+				Description: "Passage label", Required: true, Autocomplete: true, MaxLength: maxLabelOption,
 			}},
 		},
 		{
@@ -377,6 +456,10 @@ func Commands(d bot.Description) []*discordgo.ApplicationCommand {
 
 // maxDescription is Discord's limit on a command's description.
 const maxDescription = 100
+
+// maxLabelOption bounds what Discord lets a user type as a /cite label: a
+// label is a few characters, and the bot echoes no more than 64.
+const maxLabelOption = 100
 
 // tracker runs the handlers' goroutines so that shutdown can wait for them.
 type tracker struct {
@@ -413,68 +496,4 @@ func (t *tracker) closeAndWait() {
 	t.closed = true
 	t.mu.Unlock()
 	t.wg.Wait()
-}
-
-// redactor keeps secrets (the bot token, interaction tokens) out of errors
-// and logs.
-type redactor struct{ secrets []string }
-
-func (r redactor) str(s string) string {
-	for _, sec := range r.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
-
-// err returns err unchanged unless its text holds a secret; then it returns
-// a flattened copy, since the wrapped chain would still hold the secret.
-func (r redactor) err(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	clean := r.str(msg)
-	if clean == msg {
-		return err
-	}
-	if errors.Is(err, ErrTokenRejected) {
-		return fmt.Errorf("%w: %s", ErrTokenRejected, clean)
-	}
-	return errors.New(clean)
-}
-
-func (r redactor) with(more ...string) redactor {
-	return redactor{secrets: append(append([]string(nil), r.secrets...), more...)}
-}
-
-// discordgo logs through one package-wide function; it forwards to the
-// logger of the running adapter, redacted.
-var (
-	bridgeOnce sync.Once
-	bridged    atomic.Pointer[logBridge]
-)
-
-type logBridge struct {
-	log *slog.Logger
-	red redactor
-}
-
-func bridgeLogs(log *slog.Logger, red redactor) {
-	bridged.Store(&logBridge{log: log, red: red})
-	bridgeOnce.Do(func() {
-		discordgo.Logger = func(level, _ int, format string, args ...any) {
-			b := bridged.Load()
-			msg := b.red.str(fmt.Sprintf(format, args...))
-			switch level {
-			case discordgo.LogError:
-				b.log.Error("discordgo: " + msg)
-			case discordgo.LogWarning:
-				b.log.Warn("discordgo: " + msg)
-			default:
-				b.log.Debug("discordgo: " + msg)
-			}
-		}
-	})
 }

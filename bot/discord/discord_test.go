@@ -175,6 +175,11 @@ type harness struct {
 	bot  *fakeBot
 	logs *syncBuffer
 	ctx  context.Context
+	// stop ends Run's context; done is closed when Run has returned, with
+	// its error in runErr.
+	stop   context.CancelFunc
+	done   chan struct{}
+	runErr error
 }
 
 // start runs the adapter with a fakeBot against a fresh fake Discord until
@@ -199,16 +204,19 @@ func startWith(t *testing.T, opts fakediscord.Options, cfg Config, handler Handl
 	cfg.BaseURL = srv.URL
 	cfg.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	runCtx, stop := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- Run(runCtx, cfg, handler) }()
+	h.stop, h.done = stop, make(chan struct{})
+	go func() {
+		h.runErr = Run(runCtx, cfg, handler)
+		close(h.done)
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*deadline)
 	h.ctx = ctx
 	t.Cleanup(func() {
 		stop()
 		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("Run returned %v after a clean stop", err)
+		case <-h.done:
+			if h.runErr != nil {
+				t.Errorf("Run returned %v after a clean stop", h.runErr)
 			}
 		case <-time.After(deadline):
 			t.Error("Run did not return after its context was cancelled")
@@ -235,9 +243,8 @@ func startWith(t *testing.T, opts fakediscord.Options, cfg Config, handler Handl
 		if err != nil {
 			t.Fatalf("commands not registered: %v", err)
 		}
-	case err := <-errc:
-		errc <- err // for the cleanup
-		t.Fatalf("Run failed before registering: %v", err)
+	case <-h.done:
+		t.Fatalf("Run failed before registering: %v", h.runErr)
 	}
 	return h
 }
@@ -405,11 +412,13 @@ func checkLimits(t *testing.T, c fakediscord.Call) {
 }
 
 func TestRunRegistersCommands(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, guild      string
 		noMessageContent bool
 	}{{"global", "", false}, {"guild", "900000000000000003", false}, {"without message content intent", "", true}} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := start(t, fakediscord.Options{NoMessageContent: tc.noMessageContent}, Config{GuildID: tc.guild})
 			put := h.wait(t, "the commands PUT", isCommandsPut)
 			want := "/applications/" + h.srv.AppID + "/commands"
@@ -429,6 +438,7 @@ func TestRunRegistersCommands(t *testing.T) {
 					Type         int    `json:"type"`
 					Required     bool   `json:"required"`
 					Autocomplete bool   `json:"autocomplete"`
+					MaxLength    int    `json:"max_length"`
 				} `json:"options"`
 			}
 			if err := json.Unmarshal(put.Body, &cmds); err != nil {
@@ -453,8 +463,8 @@ func TestRunRegistersCommands(t *testing.T) {
 			if len(ask.Options) != 1 || ask.Options[0].Name != "question" || !ask.Options[0].Required {
 				t.Errorf("/ask options %+v", ask.Options)
 			}
-			if len(cite.Options) != 1 || !cite.Options[0].Autocomplete {
-				t.Errorf("/cite options %+v, want an autocompleted label", cite.Options)
+			if len(cite.Options) != 1 || !cite.Options[0].Autocomplete || cite.Options[0].MaxLength != maxLabelOption {
+				t.Errorf("/cite options %+v, want an autocompleted label of at most %d characters", cite.Options, maxLabelOption)
 			}
 			if reload.Perm == nil || *reload.Perm != "32" {
 				t.Errorf("/reload default_member_permissions %v, want \"32\" (Manage Server)", reload.Perm)
@@ -482,6 +492,7 @@ func TestRunRegistersCommands(t *testing.T) {
 }
 
 func TestAskDeferredThenEdited(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	q := "上合組織對阿富汗的立場是什麼？"
 	s := h.send(t, ask(q))
@@ -512,7 +523,9 @@ func TestAskDeferredThenEdited(t *testing.T) {
 }
 
 func TestStreamingProgressEditsThenFinal(t *testing.T) {
-	h := start(t, fakediscord.Options{}, Config{})
+	t.Parallel()
+	// A short interval: the throttle is what is tested, not its length.
+	h := start(t, fakediscord.Options{}, Config{editInterval: 50 * time.Millisecond})
 	partials := []string{"成員國支持", "成員國支持阿富汗成為獨立"}
 	const burst = 40
 	h.bot.setHandle(func(ctx context.Context, req bot.Request, progress func(bot.Reply)) bot.Reply {
@@ -562,6 +575,7 @@ func TestStreamingProgressEditsThenFinal(t *testing.T) {
 }
 
 func TestCiteAutocomplete(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	for _, prefix := range []string{"三(四)", "五", "不存在"} {
 		s := h.send(t, fakediscord.Interaction{Type: fakediscord.TypeAutocomplete, Name: "cite", Member: member(0),
@@ -587,18 +601,24 @@ func TestCiteAutocomplete(t *testing.T) {
 }
 
 func TestReloadPermissions(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	for _, tc := range []struct {
 		name  string
 		perms int64
+		raw   any // the permission string as sent, when not perms in decimal
 		want  bot.Perms
 	}{
-		{"member", 0, bot.Perms{}},
-		{"manage server", fakediscord.PermManageGuild, bot.Perms{ManageServer: true}},
-		{"administrator", fakediscord.PermAdministrator | 1<<10, bot.Perms{Administrator: true}},
+		{"member", 0, nil, bot.Perms{}},
+		{"manage server", fakediscord.PermManageGuild, nil, bot.Perms{ManageServer: true}},
+		{"administrator", fakediscord.PermAdministrator | 1<<10, nil, bot.Perms{Administrator: true}},
+		// Not permission sets Discord sends: discordgo reads them as every bit.
+		{"minus one", 0, "-1", bot.Perms{}},
+		{"every bit", 0, "9223372036854775807", bot.Perms{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := h.send(t, fakediscord.Interaction{Name: "reload", Member: member(tc.perms, "r9")})
+			in := fakediscord.Interaction{Name: "reload", Member: member(tc.perms, "r9"), RawPermissions: tc.raw}
+			s := h.send(t, in)
 			cb := h.callback(t, s)
 			if flags(data(cb))&64 == 0 {
 				t.Error("/reload was not deferred ephemerally")
@@ -617,6 +637,7 @@ func TestReloadPermissions(t *testing.T) {
 }
 
 func TestReloadAttachments(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{MaxAttachmentBytes: 1 << 10})
 	body := []byte("序言\n成員國元首……\n")
 	body2 := []byte("# Terms\n\nSome text.\n")
@@ -653,6 +674,7 @@ func TestReloadAttachments(t *testing.T) {
 }
 
 func TestReloadRefusesAttachmentBeforeDownload(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{MaxAttachmentBytes: 100})
 	for _, tc := range []struct {
 		name, file string
@@ -686,6 +708,7 @@ func TestReloadRefusesAttachmentBeforeDownload(t *testing.T) {
 }
 
 func TestPrivateReplyToPublicCommand(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
 		return bot.Reply{Answer: "提問太頻繁，請稍後再試。", Mode: "error", Private: true, Err: errors.New("rate limited")}
@@ -703,6 +726,7 @@ func TestPrivateReplyToPublicCommand(t *testing.T) {
 }
 
 func TestVoteButtons(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	s := h.send(t, ask("立場？"))
 	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
@@ -747,12 +771,14 @@ func TestVoteButtons(t *testing.T) {
 }
 
 func TestMessages(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		noThreads bool
 		dm        bool
 	}{{"thread", false, false}, {"no thread permission", true, false}, {"dm", false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := start(t, fakediscord.Options{NoThreads: tc.noThreads}, Config{})
 			mention := "<@" + h.srv.BotID + "> "
 			// Bots, the bot included, are ignored; the order of dispatch
@@ -831,7 +857,10 @@ func TestMessages(t *testing.T) {
 	}
 }
 
+// A long answer is split between sentences into follow-ups, at most
+// maxMessages in all; the passages that do not fit are counted in a note.
 func TestLongAnswerSplitIntoFollowups(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	sentence := "成員國強調，應在《聯合國憲章》宗旨和原則基礎上加強合作，[" + citeLabel + "]共同應對安全挑戰和威脅。"
 	answer := strings.Repeat(sentence, 9000/utf8.RuneCountInString(sentence))
@@ -841,26 +870,30 @@ func TestLongAnswerSplitIntoFollowups(t *testing.T) {
 			Text: strings.Repeat(citeText, 30)})
 	}
 	h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
-		return bot.Reply{Question: req.Text, Grounded: true, Answer: answer, Citations: cites, Mode: "llm"}
+		return bot.Reply{Question: req.Text, Grounded: true, Answer: answer, Citations: cites, Mode: "llm", Lang: bot.Traditional}
 	})
 	s := h.send(t, ask("長答案"))
 	first := h.edit(t, s, hasEmbeds)
-	fieldCount := func(m map[string]any) int { return len(fieldsOf(m)) }
-	// Wait until every citation arrived in the follow-ups.
-	var msgs []map[string]any
-	collect := func(calls []fakediscord.Call) int {
-		msgs = []map[string]any{first}
-		n := fieldCount(first)
-		for _, c := range calls {
-			if c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token {
-				msgs = append(msgs, c.JSON())
-				n += fieldCount(c.JSON())
-			}
-		}
-		return n
+	isFollowup := func(c fakediscord.Call) bool {
+		return c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token
 	}
-	if _, err := h.srv.WaitCalls(h.ctx, func(calls []fakediscord.Call) bool { return collect(calls) >= len(cites) }); err != nil {
-		t.Fatalf("not every citation was sent: %v", err)
+	// The last follow-up carries the note of what is not shown.
+	if _, err := h.srv.WaitCall(h.ctx, func(c fakediscord.Call) bool {
+		return isFollowup(c) && strings.Contains(string(c.Body), "還有 ")
+	}); err != nil {
+		t.Fatalf("no follow-up ends the answer with a note: %v", err)
+	}
+	msgs := []map[string]any{first}
+	fields := len(fieldsOf(first))
+	for _, c := range h.srv.Calls() {
+		if isFollowup(c) {
+			msgs = append(msgs, c.JSON())
+			fields += len(fieldsOf(c.JSON()))
+		}
+	}
+	if len(msgs) > maxMessages || len(msgs) < 3 {
+		t.Errorf("%d messages for a %d-character answer with %d passages, want 3 to %d",
+			len(msgs), utf8.RuneCountInString(answer), len(cites), maxMessages)
 	}
 	var text strings.Builder
 	for _, m := range msgs {
@@ -869,21 +902,24 @@ func TestLongAnswerSplitIntoFollowups(t *testing.T) {
 			t.Error("a public answer's follow-up is ephemeral")
 		}
 	}
-	if len(msgs) < 3 {
-		t.Errorf("%d messages for a %d-character answer", len(msgs), utf8.RuneCountInString(answer))
+	note := bot.Say(bot.Traditional, bot.MsgNotShown, len(cites)-fields)
+	shown, ok := strings.CutSuffix(text.String(), note)
+	if !ok {
+		t.Errorf("the answer does not end with %q", note)
 	}
-	if strings.ReplaceAll(text.String(), " ", "") != answer {
+	if strings.ReplaceAll(shown, " ", "") != answer {
 		t.Error("the answer's pieces do not add up to the answer")
 	}
 	for _, m := range msgs {
-		d := descriptions(m)
+		d, _ := strings.CutSuffix(descriptions(m), note)
 		if d != "" && !strings.HasSuffix(d, "。") {
-			t.Errorf("a piece ends mid-sentence: …%s", string([]rune(d)[max(0, utf8.RuneCountInString(d)-10):]))
+			t.Errorf("a piece ends mid-sentence: …%s", tail(d, 10))
 		}
 	}
 }
 
 func TestGatewayDropIsSurvived(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	s := h.send(t, ask("第一個問題"))
 	h.edit(t, s, hasEmbeds)
@@ -902,6 +938,7 @@ func TestGatewayDropIsSurvived(t *testing.T) {
 }
 
 func TestRunRejectsBadTokens(t *testing.T) {
+	t.Parallel()
 	const secret = "sk-very-secret-token-1234567890"
 	for _, tc := range []struct {
 		name  string
@@ -936,6 +973,7 @@ func TestRunRejectsBadTokens(t *testing.T) {
 }
 
 func TestRedactor(t *testing.T) {
+	t.Parallel()
 	r := redactor{secrets: []string{"abc123"}}
 	for _, tc := range []struct {
 		err  error
@@ -957,6 +995,7 @@ func TestRedactor(t *testing.T) {
 }
 
 func TestFakeDetectsMentionViolations(t *testing.T) {
+	t.Parallel()
 	// The allowed-mentions check in the fake must be able to fail.
 	srv := fakediscord.New(fakediscord.Options{})
 	defer srv.Close()
@@ -990,6 +1029,7 @@ func newRequest(ctx context.Context, method, url, body, auth string) (*http.Requ
 // A handler that panics does not end the process: the next interaction is
 // still answered.
 func TestPanickingHandlerIsSurvived(t *testing.T) {
+	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	var once sync.Once
 	h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {

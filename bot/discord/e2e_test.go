@@ -47,6 +47,7 @@ func containsLabel(m map[string]any, label string) bool {
 }
 
 func TestEndToEndAskAndCite(t *testing.T) {
+	t.Parallel()
 	b, _ := realBot(t, -1)
 	h := startWith(t, fakediscord.Options{}, Config{}, b)
 
@@ -79,6 +80,7 @@ func TestEndToEndAskAndCite(t *testing.T) {
 }
 
 func TestEndToEndReload(t *testing.T) {
+	t.Parallel()
 	b, lib := realBot(t, -1)
 	h := startWith(t, fakediscord.Options{}, Config{}, b)
 	before := lib.Document()
@@ -127,6 +129,7 @@ func TestEndToEndReload(t *testing.T) {
 }
 
 func TestEndToEndRateLimitAndMention(t *testing.T) {
+	t.Parallel()
 	b, _ := realBot(t, 2)
 	h := startWith(t, fakediscord.Options{}, Config{}, b)
 	for i := range 2 {

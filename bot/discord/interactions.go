@@ -2,11 +2,14 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +18,9 @@ import (
 
 	"github.com/citebot/citebot/bot"
 )
+
+// transportName tells the bot where a request came from.
+const transportName = "discord"
 
 // Custom ids of the vote buttons.
 const (
@@ -42,45 +48,145 @@ type answered struct {
 	Model    string
 }
 
-func (a *adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-	i := ic.Interaction
-	if i == nil {
+// job is one interaction being answered.
+type job struct {
+	i        *discordgo.Interaction
+	perms    bot.Perms
+	received time.Time
+	// hctx bounds the bot's work, dctx every REST call (see adapter).
+	hctx, dctx context.Context
+	acked      bool // the interaction's first response was sent
+}
+
+// onEvent takes INTERACTION_CREATE from the raw gateway event rather than
+// discordgo's typed one: the permission string is read as sent (discordgo
+// reads "-1" as every permission), and an interaction discordgo could only
+// partly decode (no data, options that are not a list) is still answered.
+func (a *adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
+	if e == nil || e.Type != "INTERACTION_CREATE" {
 		return
 	}
-	if !a.jobs.goTrack(func() { a.interaction(i) }) {
+	received := time.Now()
+	var i *discordgo.Interaction
+	if ic, ok := e.Struct.(*discordgo.InteractionCreate); ok && ic.Interaction != nil {
+		i = ic.Interaction
+	}
+	if i == nil || i.ID == "" || i.Token == "" {
+		i = bareInteraction(e.RawData)
+		if i == nil {
+			a.log.Warn("discord: interaction without an id or token ignored")
+			return
+		}
+	}
+	perms := memberPerms(e.RawData)
+	if !a.jobs.goTrack(func() { a.interaction(i, perms, received) }) {
 		a.log.Info("discord: interaction ignored during shutdown", "id", i.ID)
 	}
 }
 
-func (a *adapter) interaction(i *discordgo.Interaction) {
-	ctx, cancel := context.WithTimeout(a.jobsCtx, interactionTimeout)
-	defer cancel()
+// bareInteraction reads what it takes to answer an interaction discordgo
+// could not decode: its id, token, application, type and locale.
+func bareInteraction(raw json.RawMessage) *discordgo.Interaction {
+	var b struct {
+		ID     string                    `json:"id"`
+		AppID  string                    `json:"application_id"`
+		Token  string                    `json:"token"`
+		Type   discordgo.InteractionType `json:"type"`
+		Locale discordgo.Locale          `json:"locale"`
+	}
+	_ = json.Unmarshal(raw, &b) // fields before a bad one are still read
+	if b.ID == "" || b.Token == "" {
+		return nil
+	}
+	return &discordgo.Interaction{ID: b.ID, AppID: b.AppID, Token: b.Token, Type: b.Type, Locale: b.Locale}
+}
+
+// memberPerms reads the permissions of an interaction's member.
+func memberPerms(raw json.RawMessage) bot.Perms {
+	var m struct {
+		Member *struct {
+			Permissions json.RawMessage `json:"permissions"`
+		} `json:"member"`
+	}
+	if json.Unmarshal(raw, &m) != nil || m.Member == nil {
+		return bot.Perms{}
+	}
+	p, ok := parsePermissions(m.Member.Permissions)
+	if !ok {
+		return bot.Perms{}
+	}
+	return bot.Perms{
+		Administrator: p&discordgo.PermissionAdministrator != 0,
+		ManageServer:  p&discordgo.PermissionManageGuild != 0,
+	}
+}
+
+// permissionBits are the bits a permission set may use. Discord's
+// permissions are bits 0 to 50 in discordgo (Discord adds one now and
+// then), and Discord's clients, JavaScript, hold integers exactly only up
+// to 2^53: a set with a higher bit is forged or corrupt, like
+// 9223372036854775807, which sets every bit.
+const permissionBits = 1<<53 - 1
+
+// parsePermissions reads a permission set as Discord sends it: a JSON
+// string holding an unsigned decimal number. Anything else — a sign, a
+// bare number, a bit past permissionBits — is no permission at all.
+func parsePermissions(raw json.RawMessage) (uint64, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil || s == "" || len(s) > 20 {
+		return 0, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || v&^permissionBits != 0 {
+		return 0, false
+	}
+	return v, true
+}
+
+func (a *adapter) interaction(i *discordgo.Interaction, perms bot.Perms, received time.Time) {
+	hctx, cancelH := context.WithTimeout(a.answers, interactionTimeout)
+	defer cancelH()
+	dctx, cancelD := context.WithTimeout(a.finish, interactionTimeout)
+	defer cancelD()
+	j := &job{i: i, perms: perms, received: received, hctx: hctx, dctx: dctx}
+	defer func() {
+		// A bug here must still leave the user a word, not a spinner.
+		if p := recover(); p != nil {
+			a.log.Error("discord: interaction handler panicked", "interaction", i.ID, "panic", p, "stack", string(debug.Stack()))
+			if j.acked {
+				a.followupError(dctx, i)
+			} else {
+				a.respondNow(j, bot.Say(locale(i.Locale), bot.MsgFailed))
+			}
+		}
+	}()
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
-		a.command(ctx, i)
+		a.command(j)
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		a.autocomplete(ctx, i)
+		a.autocomplete(j)
 	case discordgo.InteractionMessageComponent:
-		a.vote(ctx, i)
+		a.vote(j)
 	default:
 		a.log.Debug("discord: unhandled interaction type", "type", i.Type.String())
 	}
 }
 
 // requester fills the fields the bot's rate limits and admin rule look at.
-func requester(i *discordgo.Interaction) bot.Request {
-	var req bot.Request
-	switch {
+func requester(j *job) bot.Request {
+	req := bot.Request{Transport: transportName}
+	switch i := j.i; {
 	case i.Member != nil:
 		if i.Member.User != nil {
 			req.UserID = i.Member.User.ID
 		}
 		req.RoleIDs = append([]string(nil), i.Member.Roles...)
-		p := i.Member.Permissions
-		req.Perms = bot.Perms{
-			Administrator: p&discordgo.PermissionAdministrator != 0,
-			ManageServer:  p&discordgo.PermissionManageGuild != 0,
-		}
+		req.Perms = j.perms
 	case i.User != nil:
 		req.UserID = i.User.ID
 	}
@@ -89,7 +195,7 @@ func requester(i *discordgo.Interaction) bot.Request {
 
 func optionString(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) string {
 	for _, o := range opts {
-		if o.Name == name {
+		if o != nil && o.Name == name {
 			if s, ok := o.Value.(string); ok {
 				return strings.TrimSpace(s)
 			}
@@ -100,11 +206,20 @@ func optionString(opts []*discordgo.ApplicationCommandInteractionDataOption, nam
 
 // command answers a slash command: defer at once (Discord allows 3 seconds),
 // then let the bot work and edit the response.
-func (a *adapter) command(ctx context.Context, i *discordgo.Interaction) {
-	data := i.ApplicationCommandData()
-	req := requester(i)
+func (a *adapter) command(j *job) {
+	i := j.i
+	lang := locale(i.Locale)
+	data, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
+	if !ok {
+		// discordgo could not read the command (no data, options that are
+		// not a list): say so rather than fail without a word.
+		a.log.Warn("discord: a command without readable data", "interaction", i.ID)
+		a.respondNow(j, bot.Say(lang, bot.MsgUnknownCommand))
+		return
+	}
+	req := requester(j)
 	req.Conversation = a.conversation(i.ChannelID, i.GuildID)
-	req.Lang = locale(i.Locale)
+	req.Lang = lang
 	ephemeral := false
 	var atts []*discordgo.MessageAttachment
 	switch data.Name {
@@ -123,39 +238,78 @@ func (a *adapter) command(ctx context.Context, i *discordgo.Interaction) {
 		}
 		// Refuse before downloading anything.
 		if msg := a.checkAttachments(atts, req.Lang); msg != "" {
-			a.respondNow(ctx, i, msg)
+			a.respondNow(j, msg)
 			return
 		}
 	default:
-		a.respondNow(ctx, i, bot.Say(req.Lang, bot.MsgUnknownCommand))
+		a.respondNow(j, bot.Say(req.Lang, bot.MsgUnknownCommand))
 		return
 	}
 
-	if err := a.deferResponse(ctx, i, ephemeral); err != nil {
+	if err := a.deferResponse(j, ephemeral); err != nil {
 		a.logErr(i, "deferring the response", err)
 		return
 	}
 	for _, att := range atts {
-		body, err := a.fetch(ctx, att.URL)
+		body, err := a.fetch(j.dctx, att.URL)
 		if err != nil {
 			a.logErr(i, "downloading the attachment "+att.Filename, err)
-			a.deliver(ctx, i, bot.Reply{Answer: bot.Say(req.Lang, bot.MsgDownloadFailed), Mode: bot.ModeError, Private: true, Lang: req.Lang}, ephemeral)
+			a.deliver(j, bot.Reply{Answer: bot.Say(req.Lang, bot.MsgDownloadFailed), Mode: bot.ModeError, Private: true, Lang: req.Lang}, ephemeral)
 			return
 		}
 		req.Attachments = append(req.Attachments, bot.Attachment{Name: att.Filename, Data: body})
 	}
 
-	p := a.startProgress(ctx, i)
-	reply := a.h.Handle(ctx, req, p.push)
+	p := a.startProgress(j)
+	reply, ok := a.handle(j.hctx, req, p.push)
 	p.stop()
-	if reply.Err != nil {
-		a.log.Warn("discord: request failed", "command", data.Name, "user", req.UserID, "err", a.red.err(reply.Err))
+	if !ok || (reply.Err != nil && a.shuttingDown()) {
+		reply = restarting(req.Lang)
 	}
-	a.deliver(ctx, i, reply, ephemeral)
+	if reply.Err != nil {
+		// A refusal (rate limit, unknown label) is the user's business,
+		// and its error may quote what they typed: not for warn.
+		a.log.Debug("discord: request refused or failed", "command", data.Name, "user", req.UserID, "err", a.red.err(reply.Err))
+	}
+	a.deliver(j, reply, ephemeral)
 	if req.Kind == bot.KindReload && reply.Err == nil {
 		// The commands describe the document: describe the new one.
-		if err := a.register(ctx, a.appID, a.cfg.GuildID); err != nil {
+		if err := a.register(j.dctx, a.appID, a.cfg.GuildID); err != nil {
 			a.log.Warn("discord: registering the commands for the reloaded document", "err", a.red.err(err))
+		}
+	}
+}
+
+// restarting is the reply shown in place of an answer a shutdown cut off.
+func restarting(lang bot.Lang) bot.Reply {
+	return bot.Reply{Answer: bot.Say(lang, bot.MsgRestarting), Mode: bot.ModeError, Lang: lang}
+}
+
+// handle runs the bot on req. It returns false when the bot has not
+// answered by the time a shutdown stops waiting for it: the caller then
+// says the bot is restarting, and a late answer is dropped. A panic in the
+// handler becomes an error reply.
+func (a *adapter) handle(ctx context.Context, req bot.Request, progress func(bot.Reply)) (bot.Reply, bool) {
+	done := make(chan bot.Reply, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("discord: the handler panicked", "panic", p, "stack", string(debug.Stack()))
+				done <- bot.Reply{Answer: bot.Say(req.Lang, bot.MsgFailed), Mode: bot.ModeError, Private: true,
+					Err: fmt.Errorf("handler panicked: %v", p), Lang: req.Lang}
+			}
+		}()
+		done <- a.h.Handle(ctx, req, progress)
+	}()
+	select {
+	case r := <-done:
+		return r, true
+	case <-a.giveUp:
+		select {
+		case r := <-done:
+			return r, true
+		default:
+			return bot.Reply{}, false
 		}
 	}
 }
@@ -219,30 +373,58 @@ func (a *adapter) rest(ctx context.Context) (discordgo.RequestOption, context.Ca
 	return discordgo.WithContext(ctx), cancel
 }
 
-func (a *adapter) deferResponse(ctx context.Context, i *discordgo.Interaction, ephemeral bool) error {
-	opt, cancel := a.rest(ctx)
+// call sends one request on an interaction's endpoints (its callback, its
+// original response, its follow-ups) through discordgo's REST client with a
+// rate-limit bucket of its own. The transport keeps the limits, and these
+// endpoints are exempt from the global one; discordgo's limiter would keep
+// a bucket per interaction forever and run every interaction's edits
+// through one lock.
+func (a *adapter) call(ctx context.Context, method, url string, body any) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, restTimeout)
 	defer cancel()
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("discord: encoding a request: %w", err)
+		}
+	}
+	bucket := discordgo.NewRatelimiter().LockBucket(url)
+	return a.s.RequestWithLockedBucket(method, url, "application/json", b, bucket, 0,
+		discordgo.WithContext(interactionRoute(ctx)))
+}
+
+// callback sends an interaction's first response. Discord refuses one
+// later than ackWindow after the interaction, so it is given no longer:
+// past that, nothing it could wait for (a 429's Retry-After) would help.
+func (a *adapter) callback(j *job, resp *discordgo.InteractionResponse) error {
+	ctx, cancel := context.WithDeadline(j.dctx, j.received.Add(ackWindow))
+	defer cancel()
+	_, err := a.call(ctx, http.MethodPost, discordgo.EndpointInteractionResponse(j.i.ID, j.i.Token), resp)
+	j.acked = j.acked || err == nil
+	return err
+}
+
+func (a *adapter) deferResponse(j *job, ephemeral bool) error {
 	data := &discordgo.InteractionResponseData{AllowedMentions: noMentions()}
 	if ephemeral {
 		data.Flags = discordgo.MessageFlagsEphemeral
 	}
-	return a.s.InteractionRespond(i, &discordgo.InteractionResponse{
+	return a.callback(j, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: data,
-	}, opt)
+	})
 }
 
 // respondNow answers ephemerally without deferring, for quick refusals.
-func (a *adapter) respondNow(ctx context.Context, i *discordgo.Interaction, msg string) {
-	opt, cancel := a.rest(ctx)
-	defer cancel()
-	err := a.s.InteractionRespond(i, &discordgo.InteractionResponse{
+func (a *adapter) respondNow(j *job, msg string) {
+	err := a.callback(j, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{
-			Content: truncate(msg, maxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
+			Content: truncate(escapeMarkup(msg), maxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
 		},
-	}, opt)
+	})
 	if err != nil {
-		a.logErr(i, "responding", err)
+		a.logErr(j.i, "responding", err)
 	}
 }
 
@@ -268,52 +450,84 @@ func votable(r bot.Reply) bool {
 // deliver replaces the deferred response with the reply, then sends any
 // further messages as follow-ups. A private reply to a public deferral
 // deletes the public placeholder and answers ephemerally instead.
-func (a *adapter) deliver(ctx context.Context, i *discordgo.Interaction, r bot.Reply, ephemeral bool) {
+//
+// Nothing the reply replaces may stay: when the final edit fails, the
+// response (which may show a partial answer) is deleted and the reply
+// sent as follow-ups; when a public placeholder cannot be deleted, it
+// says that the asker was answered privately.
+func (a *adapter) deliver(j *job, r bot.Reply, ephemeral bool) {
+	i, ctx := j.i, j.dctx
+	lang := r.Lang
+	if lang == "" {
+		lang = locale(i.Locale)
+	}
 	msgs := renderReply(r)
 	if len(msgs) == 0 {
-		msgs = []outMessage{{Content: bot.Say(r.Lang, bot.MsgFailed)}}
+		msgs = []outMessage{{Content: bot.Say(lang, bot.MsgFailed)}}
 	}
 	if r.Private && !ephemeral {
-		opt, cancel := a.rest(ctx)
-		err := a.s.InteractionResponseDelete(i, opt)
-		cancel()
-		if err != nil {
+		if err := a.deleteOriginal(ctx, i); err != nil {
 			a.logErr(i, "deleting the public placeholder", err)
-		}
-		for _, m := range msgs {
-			if err := a.followup(ctx, i, m, true); err != nil {
-				a.logErr(i, "sending a private reply", err)
-				return
+			if _, err := a.edit(ctx, i, outMessage{Content: bot.Say(lang, bot.MsgAnsweredPrivately)}, nil); err != nil {
+				a.logErr(i, "replacing the public placeholder", err)
 			}
 		}
+		a.followups(ctx, i, msgs, nil, true)
 		return
 	}
-	first := msgs[0]
 	var comps []discordgo.MessageComponent
 	if votable(r) && !ephemeral {
 		comps = voteButtons()
 	}
-	msg, err := a.edit(ctx, i, first, comps)
+	msg, err := a.edit(ctx, i, msgs[0], comps)
 	if err != nil {
 		a.logErr(i, "editing the response", err)
-		a.followupError(ctx, i)
+		if err := a.deleteOriginal(ctx, i); err != nil {
+			a.logErr(i, "deleting the response after a failed edit", err)
+		}
+		if first, ok := a.followups(ctx, i, msgs, comps, ephemeral); ok && comps != nil && first != nil {
+			a.remember(first, r)
+		}
 		return
 	}
 	if comps != nil && msg != nil {
-		a.votes.Put(msg.ID, answered{Question: r.Question, Labels: citedLabels(r), Mode: r.Mode, Model: r.Model})
+		a.remember(msg, r)
 		a.log.Debug("discord: answer delivered", "message", msg.ID, "interaction", i.ID)
 	}
-	for _, m := range msgs[1:] {
-		if err := a.followup(ctx, i, m, ephemeral); err != nil {
+	a.followups(ctx, i, msgs[1:], nil, ephemeral)
+}
+
+// remember keeps what a message answered, for its votes.
+func (a *adapter) remember(msg *discordgo.Message, r bot.Reply) {
+	a.votes.Put(msg.ID, answered{Question: r.Question, Labels: citedLabels(r), Mode: r.Mode, Model: r.Model})
+}
+
+// followups sends msgs as follow-up messages, the first with comps; it
+// returns the first message sent and whether all were. A failure ends the
+// sending with a private error notice.
+func (a *adapter) followups(ctx context.Context, i *discordgo.Interaction, msgs []outMessage, comps []discordgo.MessageComponent, ephemeral bool) (*discordgo.Message, bool) {
+	var first *discordgo.Message
+	for n, m := range msgs {
+		var c []discordgo.MessageComponent
+		if n == 0 {
+			c = comps
+		}
+		sent, err := a.followup(ctx, i, m, c, ephemeral)
+		if err != nil {
 			a.logErr(i, "sending a follow-up", err)
-			return
+			if !ephemeral || n > 0 {
+				a.followupError(ctx, i)
+			}
+			return first, false
+		}
+		if n == 0 {
+			first = sent
 		}
 	}
+	return first, true
 }
 
 func (a *adapter) edit(ctx context.Context, i *discordgo.Interaction, m outMessage, comps []discordgo.MessageComponent) (*discordgo.Message, error) {
-	opt, cancel := a.rest(ctx)
-	defer cancel()
 	content := m.Content
 	embeds := m.Embeds
 	if embeds == nil {
@@ -322,36 +536,54 @@ func (a *adapter) edit(ctx context.Context, i *discordgo.Interaction, m outMessa
 	if comps == nil {
 		comps = []discordgo.MessageComponent{}
 	}
-	return a.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+	body, err := a.call(ctx, http.MethodPatch, discordgo.EndpointInteractionResponseActions(i.AppID, i.Token), &discordgo.WebhookEdit{
 		Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions(),
-	}, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var msg discordgo.Message
+	if err := json.Unmarshal(body, &msg); err != nil {
+		return nil, fmt.Errorf("discord: reading the edited message: %w", err)
+	}
+	return &msg, nil
 }
 
-func (a *adapter) followup(ctx context.Context, i *discordgo.Interaction, m outMessage, ephemeral bool) error {
-	opt, cancel := a.rest(ctx)
-	defer cancel()
-	p := &discordgo.WebhookParams{Content: m.Content, Embeds: m.Embeds, AllowedMentions: noMentions()}
+func (a *adapter) deleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
+	_, err := a.call(ctx, http.MethodDelete, discordgo.EndpointInteractionResponseActions(i.AppID, i.Token), nil)
+	return err
+}
+
+func (a *adapter) followup(ctx context.Context, i *discordgo.Interaction, m outMessage, comps []discordgo.MessageComponent, ephemeral bool) (*discordgo.Message, error) {
+	p := &discordgo.WebhookParams{Content: m.Content, Embeds: m.Embeds, Components: comps, AllowedMentions: noMentions()}
 	if ephemeral {
 		p.Flags = discordgo.MessageFlagsEphemeral
 	}
-	_, err := a.s.FollowupMessageCreate(i, true, p, opt)
-	return err
+	body, err := a.call(ctx, http.MethodPost, discordgo.EndpointWebhookToken(i.AppID, i.Token)+"?wait=true", p)
+	if err != nil {
+		return nil, err
+	}
+	var msg discordgo.Message
+	if err := json.Unmarshal(body, &msg); err != nil {
+		return nil, fmt.Errorf("discord: reading the follow-up: %w", err)
+	}
+	return &msg, nil
 }
 
 // followupError tells the user something went wrong, best effort.
 func (a *adapter) followupError(ctx context.Context, i *discordgo.Interaction) {
-	if err := a.followup(ctx, i, outMessage{Content: bot.Say(locale(i.Locale), bot.MsgFailed)}, true); err != nil {
+	if _, err := a.followup(ctx, i, outMessage{Content: bot.Say(locale(i.Locale), bot.MsgFailed)}, nil, true); err != nil {
 		a.logErr(i, "sending the error notice", err)
 	}
 }
 
 // progress edits the deferred response in place while an answer streams,
 // at most once per editInterval; stop waits for an edit in flight so the
-// final edit is always the last one.
+// final edit is always the last one. The bot sends only checked text; a
+// reply with no text withdraws what was shown.
 type progress struct {
 	a    *adapter
-	i    *discordgo.Interaction
-	ctx  context.Context
+	j    *job
 	mu   sync.Mutex
 	last *bot.Reply
 	wake chan struct{}
@@ -359,8 +591,8 @@ type progress struct {
 	done chan struct{}
 }
 
-func (a *adapter) startProgress(ctx context.Context, i *discordgo.Interaction) *progress {
-	p := &progress{a: a, i: i, ctx: ctx, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+func (a *adapter) startProgress(j *job) *progress {
+	p := &progress{a: a, j: j, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go p.loop()
 	return p
 }
@@ -406,20 +638,25 @@ func (p *progress) loop() {
 		if r == nil || r.Private {
 			continue
 		}
-		if _, err := p.a.edit(p.ctx, p.i, renderProgress(*r), nil); err != nil && !errors.Is(err, context.Canceled) {
-			p.a.logErr(p.i, "editing progress", err)
+		m := outMessage{Content: "…"} // withdrawn: back to a placeholder
+		if strings.TrimSpace(r.Answer) != "" {
+			m = renderProgress(*r)
+		}
+		if _, err := p.a.edit(p.j.dctx, p.j.i, m, nil); err != nil && !errors.Is(err, context.Canceled) {
+			p.a.logErr(p.j.i, "editing progress", err)
 		}
 		sent = time.Now()
 	}
 }
 
 // autocomplete offers labels for /cite.
-func (a *adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) {
-	data := i.ApplicationCommandData()
+func (a *adapter) autocomplete(j *job) {
 	prefix := ""
-	for _, o := range data.Options {
-		if o.Focused {
-			prefix, _ = o.Value.(string)
+	if data, ok := j.i.Data.(discordgo.ApplicationCommandInteractionData); ok {
+		for _, o := range data.Options {
+			if o != nil && o.Focused {
+				prefix, _ = o.Value.(string)
+			}
 		}
 	}
 	labels := a.h.Complete(strings.TrimSpace(prefix), 25)
@@ -430,44 +667,49 @@ func (a *adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) {
 		}
 		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: l, Value: l})
 	}
-	opt, cancel := a.rest(ctx)
-	defer cancel()
-	err := a.s.InteractionRespond(i, &discordgo.InteractionResponse{
+	err := a.callback(j, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices},
-	}, opt)
+	})
 	if err != nil {
-		a.logErr(i, "answering autocomplete", err)
+		a.logErr(j.i, "answering autocomplete", err)
 	}
 }
 
-// vote records a 👍/👎 click and thanks the user privately.
-func (a *adapter) vote(ctx context.Context, i *discordgo.Interaction) {
-	id := i.MessageComponentData().CustomID
-	if id != voteUp && id != voteDown {
+// vote records a 👍/👎 click and thanks the user privately. A user's
+// second vote on an answer replaces the first (the bot keeps the latest).
+func (a *adapter) vote(j *job) {
+	i := j.i
+	lang := locale(i.Locale)
+	data, ok := i.Data.(discordgo.MessageComponentInteractionData)
+	if !ok {
+		a.log.Warn("discord: a button click without readable data", "interaction", i.ID)
+		a.respondNow(j, bot.Say(lang, bot.MsgFailed))
 		return
 	}
-	lang := locale(i.Locale)
+	if data.CustomID != voteUp && data.CustomID != voteDown {
+		return
+	}
 	if i.Message == nil {
-		a.respondNow(ctx, i, bot.Say(lang, bot.MsgVoteExpired))
+		a.respondNow(j, bot.Say(lang, bot.MsgVoteExpired))
 		return
 	}
 	rec, ok := a.votes.Get(i.Message.ID)
 	if !ok {
-		a.respondNow(ctx, i, bot.Say(lang, bot.MsgVoteExpired))
+		a.respondNow(j, bot.Say(lang, bot.MsgVoteExpired))
 		return
 	}
-	req := requester(i)
-	vctx, cancel := context.WithTimeout(ctx, voteTimeout)
+	req := requester(j)
+	vctx, cancel := context.WithTimeout(j.dctx, voteTimeout)
 	err := a.h.RecordVote(vctx, bot.Vote{
-		UserID: req.UserID, Up: id == voteUp, Question: rec.Question,
-		Labels: append([]string(nil), rec.Labels...), Mode: rec.Mode, Model: rec.Model,
+		UserID: req.UserID, Up: data.CustomID == voteUp, Question: rec.Question,
+		Labels: append([]string(nil), rec.Labels...), Mode: rec.Mode, Model: rec.Model, AnswerID: i.Message.ID,
 	})
 	cancel()
 	if err != nil {
 		a.logErr(i, "recording a vote", err)
-		a.respondNow(ctx, i, bot.Say(lang, bot.MsgFailed))
+		a.respondNow(j, bot.Say(lang, bot.MsgFailed))
 		return
 	}
-	a.respondNow(ctx, i, bot.Say(lang, bot.MsgThanks))
+	a.respondNow(j, bot.Say(lang, bot.MsgThanks))
 }

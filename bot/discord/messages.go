@@ -50,10 +50,12 @@ func stripMention(content, botID string) string {
 }
 
 func (a *adapter) message(m *discordgo.Message, dm, own bool) {
-	ctx, cancel := context.WithTimeout(a.jobsCtx, interactionTimeout)
+	hctx, cancelH := context.WithTimeout(a.answers, interactionTimeout)
+	defer cancelH()
+	ctx, cancel := context.WithTimeout(a.finish, interactionTimeout)
 	defer cancel()
 	text := stripMention(m.Content, a.botID)
-	req := bot.Request{Kind: bot.KindAsk, Text: text, UserID: m.Author.ID}
+	req := bot.Request{Kind: bot.KindAsk, Text: text, UserID: m.Author.ID, Transport: transportName}
 	if text == "" {
 		if own {
 			return // without the message content intent a thread message is empty
@@ -86,9 +88,13 @@ func (a *adapter) message(m *discordgo.Message, dm, own bool) {
 		}
 	}()
 
-	reply := a.h.Handle(ctx, req, nil)
+	reply, ok := a.handle(hctx, req, nil)
+	if !ok || (reply.Err != nil && a.shuttingDown()) {
+		reply = restarting(reply.Lang)
+	}
 	if reply.Err != nil {
-		a.log.Warn("discord: request failed", "user", req.UserID, "err", a.red.err(reply.Err))
+		// The error may quote what the user wrote: not for warn.
+		a.log.Debug("discord: request refused or failed", "user", req.UserID, "err", a.red.err(reply.Err))
 	}
 	for n, out := range renderReply(reply) {
 		send := &discordgo.MessageSend{Content: out.Content, Embeds: out.Embeds, AllowedMentions: noMentions()}

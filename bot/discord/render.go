@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -30,6 +31,10 @@ const (
 	// answerChunk leaves room in a 6000-character message for the title and
 	// footer next to a full description.
 	answerChunk = 4000
+	// maxMessages caps the messages of one reply. A model's answer is
+	// bounded (llm.MaxReplyRunes: three chunks) and its passages follow; a
+	// longer reply is cut with a note, not posted as dozens of messages.
+	maxMessages = 4
 	// citationSpanMax bounds what counts as a citation like [三(四)¶2]; a
 	// longer bracketed run is ordinary text and may be split.
 	citationSpanMax = 40
@@ -267,6 +272,31 @@ func sentenceEnd(s string, i int, spans [][2]int, limit int) int {
 	return i
 }
 
+// mentionRe finds what Discord renders as a mention: @everyone, @here,
+// <@user>, <@!user>, <@&role>, <#channel>, </command:id>, <:emoji:id>,
+// <a:emoji:id> and <t:timestamp>.
+var mentionRe = regexp.MustCompile(`@(everyone|here)|<([@#/:]|a:|t:)`)
+
+// escapeMarkup makes text from the model, the document or a user show as
+// written: a mention is broken with a zero-width space, so it shows as
+// typed and never renders as a ping, a role or a channel (allowed mentions
+// already keep it from pinging), and a Markdown link's "](" gets a
+// backslash, so the link shows its address instead of hiding it under
+// other words. Citations like [三(四)¶2] are untouched.
+func escapeMarkup(s string) string {
+	if !strings.ContainsAny(s, "@<]") {
+		return s
+	}
+	s = mentionRe.ReplaceAllStringFunc(s, func(m string) string {
+		if m[0] == '@' {
+			return "@\u200b" + m[1:] // @\u200beveryone
+		}
+		return m + "\u200b" // <@\u200b123>, <#\u200b123>
+	})
+	// "[text](url)" renders as a link under its text; "]\(" shows as "](".
+	return strings.ReplaceAll(s, "](", `]\(`)
+}
+
 // noMentions is sent with every message: nothing the model or a user wrote
 // can ping @everyone, a role or a member.
 func noMentions() *discordgo.MessageAllowedMentions {
@@ -324,10 +354,12 @@ func replyText(r bot.Reply) string {
 
 // renderReply turns a reply into the messages to send, in order: the first
 // replaces the deferred response, the rest are follow-ups. Every message
-// respects Discord's limits. Replies with citations become embeds (the
-// answer, then each cited passage with its label, section and text); others
-// are plain text.
+// respects Discord's limits, and a reply takes at most maxMessages. Replies
+// with citations become embeds (the answer, then each cited passage with
+// its label, section and text); others are plain text. All text shows as
+// written (see escapeMarkup).
 func renderReply(r bot.Reply) []outMessage {
+	r = escapeReply(r)
 	text := replyText(r)
 	if len(r.Citations) == 0 {
 		if r.Notice != "" && r.Notice != text {
@@ -338,6 +370,12 @@ func renderReply(r bot.Reply) []outMessage {
 			if p = strings.TrimSpace(p); p != "" {
 				out = append(out, outMessage{Content: p})
 			}
+		}
+		if len(out) > maxMessages {
+			out = out[:maxMessages]
+			note := "\n" + bot.Say(r.Lang, bot.MsgTooLongToShow)
+			last := &out[maxMessages-1]
+			last.Content = truncate(last.Content, maxContent-width(note)) + note
 		}
 		return out
 	}
@@ -396,7 +434,65 @@ func renderReply(r bot.Reply) []outMessage {
 			cur = &out[len(out)-1]
 		}
 	}
+	return capEmbeds(out, r.Lang, color)
+}
+
+// capEmbeds keeps the first maxMessages messages and ends the last with a
+// note of what is not shown: the passages left out, or that the answer was
+// cut.
+func capEmbeds(out []outMessage, lang bot.Lang, color int) []outMessage {
+	if len(out) <= maxMessages {
+		return out
+	}
+	hidden, textCut := 0, false
+	for _, m := range out[maxMessages:] {
+		for _, e := range m.Embeds {
+			hidden += len(e.Fields)
+			textCut = textCut || e.Description != ""
+		}
+	}
+	out = out[:maxMessages]
+	last := &out[maxMessages-1]
+	note := func() string {
+		if hidden == 0 || textCut {
+			return bot.Say(lang, bot.MsgTooLongToShow)
+		}
+		return bot.Say(lang, bot.MsgNotShown, hidden)
+	}
+	// Make room for the note: drop passages from the end of the last
+	// message until an embed with it fits.
+	for len(last.Embeds) >= maxEmbeds || embedsWidth(last.Embeds)+width(note()) > maxEmbedsTotal {
+		e := last.Embeds[len(last.Embeds)-1]
+		if len(e.Fields) == 0 || (len(e.Fields) == 1 && e.Description == "" && len(last.Embeds) == 1) {
+			break // nothing more to drop without emptying the message
+		}
+		e.Fields = e.Fields[:len(e.Fields)-1]
+		hidden++
+		if len(e.Fields) == 0 && e.Description == "" && e.Title == "" && e.Footer == nil {
+			last.Embeds = last.Embeds[:len(last.Embeds)-1]
+		}
+	}
+	if len(last.Embeds) < maxEmbeds && embedsWidth(last.Embeds)+width(note()) <= maxEmbedsTotal {
+		last.Embeds = append(last.Embeds, &discordgo.MessageEmbed{Description: note(), Color: color})
+	}
 	return out
+}
+
+// escapeReply returns r with every text a message shows escaped.
+func escapeReply(r bot.Reply) bot.Reply {
+	r.Question = escapeMarkup(r.Question)
+	r.Answer = escapeMarkup(r.Answer)
+	r.Lead = escapeMarkup(r.Lead)
+	r.Notice = escapeMarkup(r.Notice)
+	if len(r.Citations) > 0 {
+		cs := make([]bot.Citation, len(r.Citations))
+		for i, c := range r.Citations {
+			c.Label, c.Section, c.Text = escapeMarkup(c.Label), escapeMarkup(c.Section), escapeMarkup(c.Text)
+			cs[i] = c
+		}
+		r.Citations = cs
+	}
+	return r
 }
 
 // renderProgress is the in-place preview of a streamed answer: its first

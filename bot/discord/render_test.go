@@ -108,6 +108,7 @@ func TestTruncate(t *testing.T) {
 }
 
 func TestRenderReply(t *testing.T) {
+	t.Parallel()
 	cite := func(n int, text string) []bot.Citation {
 		var cs []bot.Citation
 		for i := 0; i < n; i++ {
@@ -122,14 +123,19 @@ func TestRenderReply(t *testing.T) {
 		wantMsgs   int // 0: at least one
 		wantFields int
 		plain      bool
+		// capped: the reply is cut to maxMessages, the last ending with a
+		// note of the passages (or the text) not shown.
+		capped bool
 	}{
-		{"short answer", bot.Reply{Question: "問", Answer: "答。[三(四)¶2]", Citations: cite(1, "原文"), Grounded: true}, 1, 1, false},
-		{"plain text without citations", bot.Reply{Answer: "用 /ask 提問。", Mode: "help"}, 1, 0, true},
-		{"empty error", bot.Reply{Err: errTest, Private: true}, 1, 0, true},
-		{"long plain text", bot.Reply{Answer: strings.Repeat("說明。", 1500)}, 3, 0, true},
-		{"long answer", bot.Reply{Question: strings.Repeat("問", 300), Answer: long, Citations: cite(3, "原文")}, 0, 3, false},
-		{"many citations", bot.Reply{Answer: "答。", Citations: cite(60, strings.Repeat("文", 2000)), Notice: "模型暫時無法使用"}, 0, 60, false},
-		{"empty citation text", bot.Reply{Answer: "答。", Citations: []bot.Citation{{Label: "序言¶3"}}}, 1, 1, false},
+		{"short answer", bot.Reply{Question: "問", Answer: "答。[三(四)¶2]", Citations: cite(1, "原文"), Grounded: true}, 1, 1, false, false},
+		{"plain text without citations", bot.Reply{Answer: "用 /ask 提問。", Mode: "help"}, 1, 0, true, false},
+		{"empty error", bot.Reply{Err: errTest, Private: true}, 1, 0, true, false},
+		{"long plain text", bot.Reply{Answer: strings.Repeat("說明。", 1500)}, 3, 0, true, false},
+		{"long answer", bot.Reply{Question: strings.Repeat("問", 300), Answer: long, Citations: cite(3, "原文")}, 0, 3, false, false},
+		{"many citations", bot.Reply{Answer: "答。", Citations: cite(60, strings.Repeat("文", 2000)), Notice: "模型暫時無法使用"}, maxMessages, 16, false, true},
+		{"some citations", bot.Reply{Answer: "答。", Citations: cite(10, strings.Repeat("文", 2000))}, 3, 10, false, false},
+		{"huge plain text", bot.Reply{Answer: strings.Repeat("說明。", 40000), Private: true}, maxMessages, 0, true, true},
+		{"empty citation text", bot.Reply{Answer: "答。", Citations: []bot.Citation{{Label: "序言¶3"}}}, 1, 1, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msgs := renderReply(tc.reply)
@@ -166,10 +172,57 @@ func TestRenderReply(t *testing.T) {
 			if fields != tc.wantFields {
 				t.Errorf("%d citation fields, want %d", fields, tc.wantFields)
 			}
-			if tc.reply.Answer != "" && !tc.plain && text.String() != tc.reply.Answer {
+			shown := text.String()
+			if tc.capped {
+				note := bot.Say(tc.reply.Lang, bot.MsgTooLongToShow)
+				if n := len(tc.reply.Citations) - fields; n > 0 {
+					note = bot.Say(tc.reply.Lang, bot.MsgNotShown, n)
+				}
+				var ok bool
+				if shown, ok = strings.CutSuffix(shown, note); !ok {
+					t.Errorf("the last message does not end with %q: …%s", note, tail(shown, 40))
+				}
+			}
+			if tc.reply.Answer != "" && !tc.plain && shown != tc.reply.Answer {
 				t.Error("the answer is not shown whole, in order")
 			}
 		})
+	}
+}
+
+// tail is the last n runes of s.
+func tail(s string, n int) string {
+	r := []rune(s)
+	return string(r[max(0, len(r)-n):])
+}
+
+// Text from the model or the document shows as written: no mention, no
+// link under other words, in any part of a message.
+func TestRenderEscapesMarkup(t *testing.T) {
+	t.Parallel()
+	bad := "見 [官方公告](https://evil.example/phish) @everyone <@123456789012345678> <@&456789012345678901>"
+	r := bot.Reply{Question: "問 @here", Answer: "答。" + bad, Notice: bad, Mode: "llm", Grounded: true,
+		Citations: []bot.Citation{{Label: "一¶7", Section: "一、" + bad, Text: "原文" + bad}}}
+	for _, m := range renderReply(r) {
+		all := m.Content
+		for _, e := range m.Embeds {
+			all += e.Title + e.Description
+			if e.Footer != nil {
+				all += e.Footer.Text
+			}
+			for _, f := range e.Fields {
+				all += f.Name + f.Value
+			}
+		}
+		for _, raw := range []string{"](", "@everyone", "@here", "<@1", "<@&"} {
+			if strings.Contains(all, raw) {
+				t.Errorf("%q is rendered: %q", raw, all)
+			}
+		}
+	}
+	plain := renderReply(bot.Reply{Answer: bad, Private: true})
+	if len(plain) != 1 || strings.Contains(plain[0].Content, "@everyone") || strings.Contains(plain[0].Content, "](") {
+		t.Errorf("plain text %+v is not escaped", plain)
 	}
 }
 

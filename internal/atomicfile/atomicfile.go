@@ -4,8 +4,11 @@
 package atomicfile
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // TempPattern is the name pattern of the temporary files Write creates beside
@@ -49,3 +52,44 @@ func Write(path string, data []byte) error {
 	}
 	return nil
 }
+
+// RemoveStale deletes the temporary files Write leaves in dir when the
+// process is killed between creating one and renaming it (regular files
+// whose names match TempPattern of any name), and returns their paths. A
+// missing dir has none. Call it at start. Files younger than StaleAfter
+// are kept: they may belong to a write in flight in another process using
+// the same directory.
+func RemoveStale(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("remove stale temporary files: %w", err)
+	}
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		if ok, _ := filepath.Match(TempPattern("*"), e.Name()); !ok || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < StaleAfter {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, path)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return removed, fmt.Errorf("remove stale temporary files: %w", err)
+	}
+	return removed, nil
+}
+
+// StaleAfter is the age past which RemoveStale takes a temporary file for
+// a leftover: a write takes milliseconds.
+const StaleAfter = time.Minute

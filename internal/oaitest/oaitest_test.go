@@ -323,6 +323,51 @@ func TestGateHoldsTheReply(t *testing.T) {
 	}
 }
 
+// PauseAfter streams the first chunks, holds the rest until the gate
+// opens: the client has read the first part while the reply is held.
+func TestPauseAfterHoldsTheRest(t *testing.T) {
+	gate := make(chan struct{})
+	srv := oaitest.New(t, oaitest.Replies(oaitest.Chunks("one ", "two ", "three").PauseAfter(2, gate)))
+	api, _ := client(srv)
+	req := chatReq("q")
+	req.Stream = true
+	st, err := api.CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []string
+	for len(got) < 2 {
+		chunk, err := st.Recv()
+		if err != nil {
+			t.Fatalf("before the pause: %v", err)
+		}
+		for _, ch := range chunk.Choices {
+			if ch.Delta.Content != "" {
+				got = append(got, ch.Delta.Content)
+			}
+		}
+	}
+	close(gate)
+	for {
+		chunk, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range chunk.Choices {
+			if ch.Delta.Content != "" {
+				got = append(got, ch.Delta.Content)
+			}
+		}
+	}
+	if strings.Join(got, "") != "one two three" {
+		t.Errorf("streamed %q", got)
+	}
+}
+
 func TestWaitHonoursContext(t *testing.T) {
 	srv := oaitest.New(t)
 	ctx, cancel := context.WithCancel(context.Background())

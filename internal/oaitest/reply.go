@@ -64,6 +64,10 @@ type Reply struct {
 
 	// Gate, when not nil, holds the reply until it is closed (or the client gives up).
 	Gate <-chan struct{}
+	// Pause, when not nil, holds a stream after its first PauseAt chunks
+	// until it is closed (or the client gives up), then sends the rest.
+	Pause   <-chan struct{}
+	PauseAt int
 	// Hang sends nothing at all until the client gives up.
 	Hang bool
 }
@@ -177,6 +181,14 @@ func (r Reply) WithFinish(f openai.FinishReason) Reply {
 // once, the reply goes out only then.
 func (r Reply) After(gate <-chan struct{}) Reply {
 	r.Gate = gate
+	return r
+}
+
+// PauseAfter returns r streamed up to its first n chunks, then held until
+// gate is closed: a test can look at what the client did with part of a
+// reply before the rest arrives.
+func (r Reply) PauseAfter(n int, gate <-chan struct{}) Reply {
+	r.Pause, r.PauseAt = gate, n
 	return r
 }
 
@@ -312,7 +324,16 @@ func (s *Server) writeChat(ctx context.Context, w http.ResponseWriter, r Request
 		_ = rc.Flush()
 	}
 	event(openai.ChatCompletionStreamChoiceDelta{Role: openai.ChatMessageRoleAssistant}, "")
-	for _, c := range rep.Chunks {
+	for i, c := range rep.Chunks {
+		if rep.Pause != nil && i == rep.PauseAt {
+			select {
+			case <-rep.Pause:
+			case <-ctx.Done():
+				return
+			case <-s.closing:
+				return
+			}
+		}
 		event(openai.ChatCompletionStreamChoiceDelta{Content: c}, "")
 	}
 	if rep.Ending != EndFinished {

@@ -59,3 +59,54 @@ func TestLegacyAndBadFiles(t *testing.T) {
 		t.Errorf("files after SetAside: %v", got2)
 	}
 }
+
+// Every kind of damaged upload is reported by Load (or, for a legacy text
+// file, left to the parser, which refuses it) and can be set aside so that
+// the next start does not trip on it.
+func TestBadUploadsAreSetAside(t *testing.T) {
+	now := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		setup func(dir string) error
+		// loadErr is whether Load itself fails; otherwise it returns the
+		// file and corpus.ParseFiles refuses it.
+		loadErr bool
+	}{
+		{"not JSON", func(d string) error { return os.WriteFile(filepath.Join(d, Name), []byte("{"), 0o644) }, true},
+		{"no documents", func(d string) error { return os.WriteFile(filepath.Join(d, Name), []byte("[]"), 0o644) }, true},
+		{"a directory", func(d string) error { return os.Mkdir(filepath.Join(d, Name), 0o755) }, true},
+		{"legacy empty", func(d string) error { return os.WriteFile(filepath.Join(d, legacyName), nil, 0o644) }, false},
+		{"legacy binary", func(d string) error {
+			return os.WriteFile(filepath.Join(d, legacyName), []byte("\x00\x01\x02PK\x03\x04"), 0o644)
+		}, false},
+		{"legacy invalid UTF-8", func(d string) error {
+			return os.WriteFile(filepath.Join(d, legacyName), []byte("成員國\xff\xfe"), 0o644)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := tc.setup(dir); err != nil {
+				t.Fatal(err)
+			}
+			files, ok, err := Load(dir)
+			if !ok {
+				t.Fatal("Load did not see the upload")
+			}
+			if tc.loadErr != (err != nil) {
+				t.Fatalf("Load error %v, want one: %v", err, tc.loadErr)
+			}
+			if err == nil {
+				if _, perr := corpus.ParseFiles(files); perr == nil {
+					t.Fatal("the parser accepted a damaged upload")
+				}
+			}
+			to, err := SetAside(dir, now)
+			if err != nil || !strings.HasSuffix(to, ".bad-20260506T070809Z") {
+				t.Fatalf("SetAside = %q, %v", to, err)
+			}
+			if _, ok, err := Load(dir); ok || err != nil {
+				t.Errorf("after SetAside: ok %v, err %v; want no upload", ok, err)
+			}
+		})
+	}
+}

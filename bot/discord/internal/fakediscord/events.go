@@ -56,6 +56,12 @@ type Interaction struct {
 	ChannelID   string
 	CustomID    string // components
 	MessageID   string // components: the message whose button was clicked
+	Token       string // the interaction token; default "itoken-" and the id
+
+	// Malformed interactions, as a buggy or hostile server might send.
+	NoData         bool // leave out "data"
+	RawOptions     any  // when not nil, sent as "options" verbatim (e.g. a string)
+	RawPermissions any  // when not nil, the member's "permissions" verbatim (e.g. "-1" or 8)
 }
 
 // Sent identifies a dispatched interaction.
@@ -63,8 +69,24 @@ type Sent struct{ ID, Token string }
 
 // SendInteraction dispatches an interaction and returns its id and token.
 func (s *Server) SendInteraction(ctx context.Context, in Interaction) (Sent, error) {
-	sent := Sent{ID: s.newID()}
-	sent.Token = "itoken-" + sent.ID
+	sent, d := s.interaction(in)
+	return sent, s.Dispatch(ctx, "INTERACTION_CREATE", d)
+}
+
+// ReplayInteractionOnResume queues an interaction for the next resume to
+// replay (see ReplayOnResume) and returns its id and token.
+func (s *Server) ReplayInteractionOnResume(in Interaction) Sent {
+	sent, d := s.interaction(in)
+	s.ReplayOnResume("INTERACTION_CREATE", d)
+	return sent
+}
+
+// interaction builds an INTERACTION_CREATE payload.
+func (s *Server) interaction(in Interaction) (Sent, map[string]any) {
+	sent := Sent{ID: s.newID(), Token: in.Token}
+	if sent.Token == "" {
+		sent.Token = "itoken-" + sent.ID
+	}
 	if in.Type == 0 {
 		in.Type = TypeCommand
 	}
@@ -77,10 +99,14 @@ func (s *Server) SendInteraction(ctx context.Context, in Interaction) (Sent, err
 	}
 	if in.Member != nil {
 		d["guild_id"] = s.GuildID
+		var perms any = strconv.FormatInt(in.Member.Permissions, 10)
+		if in.RawPermissions != nil {
+			perms = in.RawPermissions
+		}
 		d["member"] = map[string]any{
 			"user":        map[string]any{"id": in.Member.UserID, "username": "user" + in.Member.UserID},
 			"roles":       nonNil(in.Member.Roles),
-			"permissions": strconv.FormatInt(in.Member.Permissions, 10),
+			"permissions": perms,
 			"joined_at":   time.Unix(1600000000, 0).UTC().Format(time.RFC3339),
 		}
 	} else {
@@ -101,6 +127,9 @@ func (s *Server) SendInteraction(ctx context.Context, in Interaction) (Sent, err
 			opts = append(opts, m)
 		}
 		data := map[string]any{"id": "700000000000000001", "name": in.Name, "type": 1, "options": opts}
+		if in.RawOptions != nil {
+			data["options"] = in.RawOptions
+		}
 		if len(in.Attachments) > 0 {
 			atts := map[string]any{}
 			for _, a := range in.Attachments {
@@ -111,7 +140,10 @@ func (s *Server) SendInteraction(ctx context.Context, in Interaction) (Sent, err
 		}
 		d["data"] = data
 	}
-	return sent, s.Dispatch(ctx, "INTERACTION_CREATE", d)
+	if in.NoData {
+		delete(d, "data")
+	}
+	return sent, d
 }
 
 // Message describes a MESSAGE_CREATE to dispatch.

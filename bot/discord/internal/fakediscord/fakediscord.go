@@ -3,7 +3,9 @@
 // gateway (Hello, Identify, READY, heartbeats, Resume, dispatches) and a CDN
 // for attachments. It speaks the wire format only, so tests exercise the real
 // discordgo client. It records every REST call and checks that every message
-// the bot sends disables mentions.
+// the bot sends disables mentions. Faults (a 429 with Discord's rate-limit
+// headers, a 5xx) can be injected on chosen calls, and a resume can replay
+// events before RESUMED, as Discord does.
 package fakediscord
 
 import (
@@ -46,6 +48,41 @@ type Call struct {
 	Query  string
 	Auth   string // the Authorization header
 	Body   []byte
+	At     time.Time // when it arrived
+	// Status is the status a fault answered it with, 0 when it was served
+	// normally.
+	Status int
+}
+
+// Fault is an error response the server gives instead of serving a call.
+type Fault struct {
+	Status int               // e.g. 429 or 500
+	Header map[string]string // e.g. Retry-After, X-RateLimit-Global
+	Body   any               // sent as JSON; nil sends {"message": …}
+	// Times is how many matching calls get the fault (1 when zero; -1 for
+	// every one).
+	Times int
+}
+
+// RateLimit is the 429 Discord sends: Retry-After (in seconds, also in the
+// body) and, for the global limit, its headers and flag.
+func RateLimit(retryAfter float64, global bool) Fault {
+	f := Fault{Status: http.StatusTooManyRequests, Header: map[string]string{
+		"Retry-After":             strconv.FormatFloat(retryAfter, 'f', -1, 64),
+		"X-RateLimit-Reset-After": strconv.FormatFloat(retryAfter, 'f', -1, 64),
+		"X-RateLimit-Scope":       "user",
+	}, Body: map[string]any{"message": "You are being rate limited.", "retry_after": retryAfter, "global": global, "code": 0}}
+	if global {
+		f.Header["X-RateLimit-Global"] = "true"
+		f.Header["X-RateLimit-Scope"] = "global"
+	}
+	return f
+}
+
+type fault struct {
+	match func(Call) bool
+	f     Fault
+	left  int
 }
 
 // JSON decodes the call's body into a generic map (nil when not an object).
@@ -84,6 +121,8 @@ type Server struct {
 	originals  map[string]string // interaction token -> original message id
 	files      map[string][]byte
 	downloads  map[string]int
+	faults     []*fault
+	replay     []map[string]any // events sent on the next resume, before RESUMED
 }
 
 type gwConn struct {
@@ -271,6 +310,14 @@ func (s *Server) live() *gwConn {
 	return nil
 }
 
+// ReplayOnResume queues an event that the next successful resume replays
+// before RESUMED, as Discord replays what a client missed.
+func (s *Server) ReplayOnResume(event string, d any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replay = append(s.replay, map[string]any{"op": 0, "t": event, "d": d})
+}
+
 // DropGateway closes every gateway socket without a close frame, as a
 // network failure would.
 func (s *Server) DropGateway() {
@@ -307,19 +354,42 @@ func (s *Server) Dispatch(ctx context.Context, event string, d any) error {
 	}
 }
 
+// Inject makes the next f.Times calls matching match (run under the
+// server's lock: it must not call the Server) get f's response instead of
+// being served.
+func (s *Server) Inject(match func(Call) bool, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := f.Times
+	if n == 0 {
+		n = 1
+	}
+	s.faults = append(s.faults, &fault{match: match, f: f, left: n})
+}
+
 // ---- REST ----
 
-func (s *Server) record(r *http.Request, body []byte) Call {
+// record logs a call and returns the fault it gets, if any.
+func (s *Server) record(r *http.Request, body []byte) (Call, *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := Call{Seq: len(s.calls) + 1, Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, "/api/v9"),
-		Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body}
+		Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body, At: time.Now()}
+	var got *Fault
+	for _, f := range s.faults {
+		if f.left != 0 && f.match(c) {
+			f.left--
+			got = &f.f
+			c.Status = f.f.Status
+			break
+		}
+	}
 	s.calls = append(s.calls, c)
 	if v := checkMentions(c); v != "" {
 		s.violations = append(s.violations, v)
 	}
 	s.notify()
-	return c
+	return c, got
 }
 
 // checkMentions returns a violation when a call sends or edits a message
@@ -377,9 +447,20 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"message": "bad body", "code": 0})
 		return
 	}
-	c := s.record(r, body)
+	c, f := s.record(r, body)
 	if c.Auth != "Bot "+s.Token {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "401: Unauthorized", "code": 0})
+		return
+	}
+	if f != nil {
+		for k, v := range f.Header {
+			w.Header().Set(k, v)
+		}
+		b := f.Body
+		if b == nil {
+			b = map[string]any{"message": fmt.Sprintf("%d: fault injected by fakediscord", f.Status), "code": 0}
+		}
+		writeJSON(w, f.Status, b)
 		return
 	}
 	p := strings.Split(strings.Trim(c.Path, "/"), "/")
@@ -620,6 +701,24 @@ func (s *Server) resume(g *gwConn, d json.RawMessage) bool {
 		// Invalid session, not resumable: the client identifies again.
 		return g.write(map[string]any{"op": 9, "d": false}) == nil
 	}
+	// Discord replays the events the client missed, then says RESUMED.
+	s.mu.Lock()
+	replay := s.replay
+	s.replay = nil
+	s.mu.Unlock()
+	for _, ev := range replay {
+		s.mu.Lock()
+		s.seq++
+		ev["s"] = s.seq
+		s.mu.Unlock()
+		if g.write(ev) != nil {
+			return false
+		}
+	}
+	s.mu.Lock()
+	s.seq++
+	seq = s.seq
+	s.mu.Unlock()
 	if g.write(map[string]any{"op": 0, "s": seq, "t": "RESUMED", "d": map[string]any{}}) != nil {
 		return false
 	}
