@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -524,5 +525,37 @@ func TestMessagesNameTheDocument(t *testing.T) {
 	titled := newBot(t, Config{Searcher: libraryOf(t, doc), Title: "The Terms"})
 	if r := titled.Handle(context.Background(), Request{Kind: KindAsk, Text: "What is the capital of France?"}, nil); !strings.HasPrefix(r.Answer, "The Terms does not") {
 		t.Errorf("configured title: %q", r.Answer)
+	}
+}
+
+// A document over the library's paragraph limit is refused in the admin's
+// language, and the old one keeps serving.
+func TestReloadTooManyParagraphs(t *testing.T) {
+	lib, err := retrieval.NewLibrary(context.Background(), corpus.Default(), retrieval.LocalEmbedder,
+		retrieval.Options{Lexicon: lexicon, MaxParagraphs: len(corpus.Default().Paragraphs) + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBot(t, Config{Searcher: lib, DataDir: t.TempDir(), MaxUploadBytes: 1 << 20})
+	var big strings.Builder
+	for i := range len(corpus.Default().Paragraphs) + 2 {
+		fmt.Fprintf(&big, "%d. Paragraph number %d says something.\n\n", i+1, i+1)
+	}
+	for _, tt := range []struct {
+		lang Lang
+		want string
+	}{
+		{English, "over the limit of"},
+		{Traditional, "段的上限"},
+	} {
+		before := lib.Document()
+		r := b.Handle(context.Background(), Request{Kind: KindReload, Perms: Perms{Administrator: true},
+			Attachments: []Attachment{{Name: "big.txt", Data: []byte(big.String())}}, Lang: tt.lang}, nil)
+		if !errors.Is(r.Err, retrieval.ErrTooLarge) || !strings.Contains(r.Answer, tt.want) {
+			t.Errorf("%v: reply %q (%v), want the paragraph limit named", tt.lang, r.Answer, r.Err)
+		}
+		if lib.Document() != before {
+			t.Errorf("%v: a refused reload replaced the index", tt.lang)
+		}
 	}
 }

@@ -51,6 +51,7 @@ const (
 	MsgReloadBusy                   // —
 	MsgBadAttachment                // file name
 	MsgAttachmentSize               // file name, size, limit
+	MsgTooManyParagraphs            // paragraphs, limit
 	MsgFailed                       // —
 	MsgEmpty                        // —
 	MsgThanks                       // —
@@ -99,17 +100,18 @@ var messages = map[Msg][3]string{ // Simplified, Traditional, English
 		"Reloaded: %d paragraphs (%d added, %d removed, %d changed) in %s."},
 	MsgDropped: {"作为网页杂项删除了 %d 行(第一行:「%s」)。", "作為網頁雜項刪除了 %d 行(第一行:「%s」)。",
 		"%d lines were removed as web-page boilerplate (the first: “%s”)."},
-	MsgReloadBusy:     {"另一次重新加载正在进行,请稍后再试。", "另一次重新載入正在進行,請稍後再試。", "Another reload is running; try again when it is done."},
-	MsgBadAttachment:  {"只接受 .txt 或 .md 文件:%s", "只接受 .txt 或 .md 檔案:%s", "Only .txt and .md files can be loaded: %s"},
-	MsgAttachmentSize: {"文件 %s 有 %d 字节,超过 %d 字节的上限。", "檔案 %s 有 %d 位元組,超過 %d 位元組的上限。", "File %s is %d bytes, over the %d byte limit."},
-	MsgFailed:         {"抱歉,处理时发生错误,请稍后再试。", "抱歉,處理時發生錯誤,請稍後再試。", "Sorry, something went wrong; please try again later."},
-	MsgEmpty:          {"(没有内容)", "(沒有內容)", "(nothing to show)"},
-	MsgThanks:         {"感谢反馈!", "感謝回饋!", "Thanks for the feedback!"},
-	MsgVoteExpired:    {"这则回答已过期,无法记录反馈。", "這則回答已過期,無法記錄回饋。", "This answer has expired; the vote was not recorded."},
-	MsgDownloadFailed: {"无法下载附件,请重试。", "無法下載附件,請重試。", "The attachment could not be downloaded; please try again."},
-	MsgRemoved:        {"已删除 %d 处无法核实的引用", "已刪除 %d 處無法核實的引用", "%d unsupported citation(s) removed"},
-	MsgMode:           {"模式:%s", "模式:%s", "mode: %s"},
-	MsgAskDescription: {"就《%s》提问", "就《%s》提問", "Ask a question about %s"},
+	MsgReloadBusy:        {"另一次重新加载正在进行,请稍后再试。", "另一次重新載入正在進行,請稍後再試。", "Another reload is running; try again when it is done."},
+	MsgBadAttachment:     {"只接受 .txt 或 .md 文件:%s", "只接受 .txt 或 .md 檔案:%s", "Only .txt and .md files can be loaded: %s"},
+	MsgAttachmentSize:    {"文件 %s 有 %d 字节,超过 %d 字节的上限。", "檔案 %s 有 %d 位元組,超過 %d 位元組的上限。", "File %s is %d bytes, over the %d byte limit."},
+	MsgTooManyParagraphs: {"文件有 %d 段,超过 %d 段的上限。", "文件有 %d 段,超過 %d 段的上限。", "The document has %d paragraphs, over the limit of %d."},
+	MsgFailed:            {"抱歉,处理时发生错误,请稍后再试。", "抱歉,處理時發生錯誤,請稍後再試。", "Sorry, something went wrong; please try again later."},
+	MsgEmpty:             {"(没有内容)", "(沒有內容)", "(nothing to show)"},
+	MsgThanks:            {"感谢反馈!", "感謝回饋!", "Thanks for the feedback!"},
+	MsgVoteExpired:       {"这则回答已过期,无法记录反馈。", "這則回答已過期,無法記錄回饋。", "This answer has expired; the vote was not recorded."},
+	MsgDownloadFailed:    {"无法下载附件,请重试。", "無法下載附件,請重試。", "The attachment could not be downloaded; please try again."},
+	MsgRemoved:           {"已删除 %d 处无法核实的引用", "已刪除 %d 處無法核實的引用", "%d unsupported citation(s) removed"},
+	MsgMode:              {"模式:%s", "模式:%s", "mode: %s"},
+	MsgAskDescription:    {"就《%s》提问", "就《%s》提問", "Ask a question about %s"},
 	MsgCiteDescription: {"按标签显示原文段落,例如 %s", "依標籤顯示原文段落,例如 %s",
 		"Show a passage by its label, e.g. %s"},
 	MsgHelpDescription:   {"使用说明", "使用說明", "How to use the bot"},

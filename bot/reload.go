@@ -57,7 +57,7 @@ func (b *Bot) reloadRequest(ctx context.Context, req Request, lang Lang) Reply {
 		return failure("", err, Say(lang, MsgReloadBusy))
 	case err != nil:
 		b.log.Error("reload failed", "err", err)
-		return failure("", err, Say(lang, MsgReloadFailed, userError(err)))
+		return failure("", err, Say(lang, MsgReloadFailed, userError(err, lang)))
 	}
 	d := res.Diff
 	b.log.Info("corpus reloaded", "user", req.UserID, "paragraphs", d.Paragraphs, "added", d.Added,
@@ -71,7 +71,7 @@ func (b *Bot) reloadRequest(ctx context.Context, req Request, lang Lang) Reply {
 
 // userError is an error's message for a user: the reason, without the
 // package prefixes and paths that only an operator needs.
-func userError(err error) string {
+func userError(err error, lang Lang) string {
 	msg := err.Error()
 	for _, s := range []error{corpus.ErrEmpty, corpus.ErrBinary, corpus.ErrInvalidUTF8, corpus.ErrTooLarge,
 		corpus.ErrNoParagraphs, corpus.ErrNoFiles} {
@@ -82,6 +82,10 @@ func userError(err error) string {
 	var bad *badAttachment
 	if errors.As(err, &bad) {
 		return bad.msg
+	}
+	var large *retrieval.TooLargeError
+	if errors.As(err, &large) {
+		return Say(lang, MsgTooManyParagraphs, large.Paragraphs, large.Limit)
 	}
 	if i := strings.LastIndex(msg, ": "); i >= 0 {
 		return msg[i+2:]

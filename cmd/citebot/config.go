@@ -1,13 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/citebot/citebot/bot"
+	"github.com/citebot/citebot/retrieval"
+	"github.com/citebot/citebot/store"
 )
 
 // config is everything the environment and flags say, read once at start.
@@ -15,6 +19,8 @@ type config struct {
 	Corpus        []string
 	Title         string
 	ContextTokens int
+	// MaxParagraphs refuses larger documents (CITEBOT_MAX_PARAGRAPHS).
+	MaxParagraphs int
 	DataDir       string
 	APIKey        string
 	BaseURL       string
@@ -29,6 +35,26 @@ type config struct {
 	RatePerMinute int
 	MaxQuestion   int
 	LogLevel      string
+	// LogFormat is "text" or "json" (CITEBOT_LOG_FORMAT).
+	LogFormat string
+	// HTTPAddr starts the web server beside `citebot discord`, and is
+	// where `citebot serve` listens (CITEBOT_HTTP_ADDR).
+	HTTPAddr string
+	// PublicURL is where the web page is reached from outside, for links
+	// to paragraphs posted elsewhere (CITEBOT_PUBLIC_URL).
+	PublicURL string
+	// AdminToken turns on /admin (CITEBOT_ADMIN_TOKEN). Secret.
+	AdminToken string
+	// TrustProxy reads the asker's address from X-Forwarded-For
+	// (CITEBOT_TRUST_PROXY).
+	TrustProxy bool
+	// DatabaseURL keeps the question log in Postgres
+	// (CITEBOT_DATABASE_URL). Secret: it may hold a password.
+	DatabaseURL string
+	// LogDays is how long the question log keeps questions (CITEBOT_LOG_DAYS).
+	LogDays int
+	// LogText keeps the questions' text in the log (CITEBOT_LOG_TEXT).
+	LogText bool
 	// Lang is the terminal's language, from its locale.
 	Lang bot.Lang
 }
@@ -50,6 +76,11 @@ func envConfig(getenv func(string) string) (config, error) {
 		AdminRoleIDs: list(getenv("CITEBOT_ADMIN_ROLE_IDS")),
 		AdminUserIDs: list(getenv("CITEBOT_ADMIN_USER_IDS")),
 		LogLevel:     getenv("CITEBOT_LOG_LEVEL"),
+		LogFormat:    strings.ToLower(strings.TrimSpace(getenv("CITEBOT_LOG_FORMAT"))),
+		HTTPAddr:     strings.TrimSpace(getenv("CITEBOT_HTTP_ADDR")),
+		PublicURL:    strings.TrimSpace(getenv("CITEBOT_PUBLIC_URL")),
+		AdminToken:   getenv("CITEBOT_ADMIN_TOKEN"),
+		DatabaseURL:  strings.TrimSpace(getenv("CITEBOT_DATABASE_URL")),
 		Timeout:      60 * time.Second,
 	}
 	c.Lang = localeLanguage(getenv)
@@ -76,7 +107,52 @@ func envConfig(getenv func(string) string) (config, error) {
 	if c.ContextTokens, err = intEnv(getenv, "CITEBOT_CONTEXT_TOKENS", bot.DefaultContextTokens); err != nil {
 		return c, err
 	}
+	if c.MaxParagraphs, err = intEnv(getenv, "CITEBOT_MAX_PARAGRAPHS", retrieval.DefaultMaxParagraphs); err != nil {
+		return c, err
+	}
+	if c.LogDays, err = intEnv(getenv, "CITEBOT_LOG_DAYS", store.DefaultRetentionDays); err != nil {
+		return c, err
+	}
+	if c.LogText, err = boolEnv(getenv, "CITEBOT_LOG_TEXT", true); err != nil {
+		return c, err
+	}
+	if c.TrustProxy, err = boolEnv(getenv, "CITEBOT_TRUST_PROXY", false); err != nil {
+		return c, err
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		return c, fmt.Errorf("CITEBOT_LOG_FORMAT=%q: want text or json", c.LogFormat)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("CITEBOT_PUBLIC_URL=%q: want the page's address, such as https://cite.example.org", c.PublicURL)
+		}
+	}
+	// A short token on a page that shows users' questions is a guess away.
+	if c.AdminToken != "" && len(c.AdminToken) < minAdminToken {
+		return c, fmt.Errorf("CITEBOT_ADMIN_TOKEN: use at least %d characters (for example: openssl rand -hex 24)", minAdminToken)
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return c, errors.New("CITEBOT_DATABASE_URL: want a postgres:// URL")
+	}
 	return c, nil
+}
+
+// minAdminToken is the shortest admin token accepted, in bytes.
+const minAdminToken = 16
+
+func boolEnv(getenv func(string) string, name string, def bool) (bool, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def, fmt.Errorf("%s=%q: want true or false", name, v)
+	}
+	return b, nil
 }
 
 func intEnv(getenv func(string) string, name string, def int) (int, error) {

@@ -135,6 +135,10 @@ func TestOtherDocuments(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "NOTICE") {
 		t.Errorf("two documents: exit %d out %q err %q", code, out, errOut)
 	}
+	code, _, errOut = cli(t, map[string]string{"CITEBOT_MAX_PARAGRAPHS": "5"}, "", "ask", "--corpus", apache, "Is there any warranty?")
+	if code != 1 || !strings.Contains(errOut, "the limit is 5") {
+		t.Errorf("a document over CITEBOT_MAX_PARAGRAPHS: exit %d, stderr %q", code, errOut)
+	}
 	// A heading whose text is all gone is an error, not a panic.
 	lic := filepath.Join(t.TempDir(), "lic2.md")
 	os.WriteFile(lic, []byte("# T\n\nIntro para.\n\n## A\n\nSome text here.\n\n## B\n\n"), 0o644)
