@@ -16,8 +16,10 @@ var (
 	// at spaces, brackets, quotes and Chinese punctuation.
 	urlRe = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s<>"'()\[\]{}「」『』“”‘’，。；！？、（）【】]+`)
 	// mdLinkRe finds a Markdown link [text](target), the form chat clients
-	// render as a link under the text.
-	mdLinkRe = regexp.MustCompile(`\[([^\[\]\n]{0,200})\]\(\s*<?([^()\s<>]{1,1000})>?\s*\)`)
+	// render as a link under the text. Unbounded repeats: counted ones
+	// ({0,200}) cost 11 ms of every start to compile, and a longer link is
+	// still a link.
+	mdLinkRe = regexp.MustCompile(`\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]+)>?\s*\)`)
 )
 
 // docLinks are the URLs of one document.
