@@ -604,6 +604,10 @@ func (s *Space) appendWords(out []string, folded string) []string {
 		case analysis.HanRun:
 			out = s.hanWords(out, tok.Text)
 		case analysis.Word:
+			// One letter means nothing on its own ("r u sure", "(a)").
+			if len(tok.Text) == 1 {
+				continue
+			}
 			if st == nil {
 				st = analysis.StemmerFor(folded)
 			}
@@ -631,6 +635,10 @@ func (s *Space) Segment(folded string) []string {
 		case analysis.HanRun:
 			out = s.segmentHan(out, tok.Text)
 		case analysis.Word:
+			// One letter means nothing on its own ("r u sure", "(a)").
+			if len(tok.Text) == 1 {
+				continue
+			}
 			if st == nil {
 				st = analysis.StemmerFor(folded)
 			}

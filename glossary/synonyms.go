@@ -169,7 +169,14 @@ func (g *Glossary) Renderings(stem string) []Gloss {
 	// Words of one family that Snowball leaves apart (secretariat,
 	// secretary) share most of their letters; the relatives' renderings
 	// follow the word's own, weaker.
-	for _, rel := range g.relatives(stem) {
+	shared := minShared
+	if len(cs) == 0 || cs[0].W < weakRendering {
+		// A word the dictionary renders only weakly ("covid": 长新冠, long
+		// covid) leans on its family from a shorter beginning (covid19:
+		// 新冠肺炎).
+		shared = minSharedWeak
+	}
+	for _, rel := range g.relatives(stem, shared) {
 		for _, c := range g.stemRenderings(rel) {
 			out = append(out, Gloss{Text: c.Text, Weight: c.W * relativeFactor})
 		}
@@ -182,6 +189,10 @@ const (
 	// relatives, and relativeShare the share of the shorter stem it must
 	// cover: "secretari" and "secretariat" share 9 letters of 9.
 	minShared     = 6
+	minSharedWeak = 5
+	// weakRendering is the best rendering's weight below which a word's
+	// own renderings are weak.
+	weakRendering = 0.5
 	relativeShare = 0.8
 	// relativeFactor discounts a relative's renderings.
 	relativeFactor = 0.8
@@ -199,11 +210,11 @@ func (g *Glossary) stemRenderings(stem string) []cand {
 }
 
 // relatives returns the other stems sharing most of stem's beginning.
-func (g *Glossary) relatives(stem string) []string {
-	if len(stem) < minShared {
+func (g *Glossary) relatives(stem string, shared int) []string {
+	if len(stem) < shared {
 		return nil
 	}
-	prefix := stem[:minShared]
+	prefix := stem[:shared]
 	var out []string
 	i, _ := g.t.Stem(prefix)
 	for ; i < g.t.Stems() && len(out) < maxRelatives; i++ {
@@ -217,6 +228,12 @@ func (g *Glossary) relatives(stem string) []string {
 		n := 0
 		for n < len(other) && n < len(stem) && other[n] == stem[n] {
 			n++
+		}
+		if n < minShared && len(other) < len(stem) {
+			// From a short beginning only longer words are family: the
+			// clipped form's full one (legit, legitim), never a shorter
+			// word inside it (neighbour, neigh).
+			continue
 		}
 		if float64(n) >= relativeShare*float64(min(len(other), len(stem))) && abs(len(other)-len(stem)) <= 4 {
 			out = append(out, other)

@@ -86,3 +86,30 @@ func TestRenderings(t *testing.T) {
 		t.Errorf("unknown stem: got %v", got)
 	}
 }
+
+// Words of one family share renderings; a weakly rendered clipped word
+// borrows its full form's, never a shorter word's inside it.
+func TestRenderingsOfRelatives(t *testing.T) {
+	g := Default()
+	tests := []struct {
+		stem      string
+		want, not string
+	}{
+		{"covid", "新冠肺炎", ""},     // covid19's; covid alone is only 长新冠
+		{"legit", "合法", ""},       // legitim's
+		{"neighbour", "邻居", "嘶"},  // neighbor's, and not neigh's
+		{"secretariat", "秘书", ""}, // secretari's, from the usual six letters
+	}
+	for _, tt := range tests {
+		var zh []string
+		for _, x := range g.Renderings(tt.stem) {
+			zh = append(zh, x.Text)
+		}
+		if !slices.Contains(zh, tt.want) {
+			t.Errorf("Renderings(%s) = %v, want %s among them", tt.stem, zh, tt.want)
+		}
+		if tt.not != "" && slices.Contains(zh, tt.not) {
+			t.Errorf("Renderings(%s) = %v, want no %s", tt.stem, zh, tt.not)
+		}
+	}
+}
