@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // Building a document happens in three steps: lines become units (headings
@@ -59,8 +61,8 @@ type item struct {
 }
 
 var (
-	reBullet  = lazyRE(`^[-*+•·▪◦‣●○■□►▶→][ \t]+\S`).onlyIf(firstRuneIn("-*+•·▪◦‣●○■□►▶→"))
-	reOrdered = lazyRE(`^(?:\(([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})\)|([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)])[ \t]+\S`).onlyIf(firstByteIn("(" + digits + letters))
+	reBullet  = lazyre.New(`^[-*+•·▪◦‣●○■□►▶→][ \t]+\S`).OnlyIf(lazyre.FirstRuneIn("-*+•·▪◦‣●○■□►▶→"))
+	reOrdered = lazyre.New(`^(?:\(([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})\)|([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)])[ \t]+\S`).OnlyIf(lazyre.FirstByteIn("(" + digits + letters))
 )
 
 // itemMarker returns the list marker that opens l, or nil.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // A scraped page is a header (site frame, title, date/source widgets,
@@ -29,21 +31,21 @@ const (
 )
 
 var (
-	reDateLine  = lazyRE(`(?i)(\d{4}[-/.年]\s?\d{1,2}[-/.月]\s?\d{1,2}日?|\d{1,2}:\d{2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4}|\d+\s+(minutes?|hours?|days?)\s+ago)`)
-	reDateLabel = lazyRE(`(?i)^(published|updated|posted|last updated|date|發布時間|发布时间|發佈時間|发表时间|發表時間|更新時間|更新时间|時間|时间|日期)([^a-zA-Z]|$)\s*[:：]?`)
+	reDateLine  = lazyre.New(`(?i)(\d{4}[-/.年]\s?\d{1,2}[-/.月]\s?\d{1,2}日?|\d{1,2}:\d{2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4}|\d+\s+(minutes?|hours?|days?)\s+ago)`)
+	reDateLabel = lazyre.New(`(?i)^(published|updated|posted|last updated|date|發布時間|发布时间|發佈時間|发表时间|發表時間|更新時間|更新时间|時間|时间|日期)([^a-zA-Z]|$)\s*[:：]?`)
 	// Widgets: labels that open a short line of page furniture.
-	reWidget = lazyRE(`(?i)^[\[【(（]?\s*(來源|来源|出處|出处|作者|字號|字号|字體|字体|打印|列印|列印本頁|分享|分享到|收藏|關閉|关闭|轉發|转发|評論|评论|點擊|点击|閱讀|阅读|瀏覽|浏览|返回|首頁|首页|登錄|登录|註冊|注册|訂閱|订阅|廣告|广告|掃一掃|扫一扫|手機版|手机版|移動版|移动版|客戶端|客户端|source|print|share|email|e-mail|tweet|font size|text size|comments?|subscribe|sign in|log in|login|register|advertisement|skip to|back to top|follow us|download the app|listen to)([^a-zA-Z]|$)`)
-	reEditor = lazyRE(`(?i)^[\[【(（]?\s*((責任編輯|责任编辑|責編|责编|編輯|编辑|校對|校对|審核|审核|記者|记者|撰稿|編審|编审|editor|writer|photo)\s*[:：]|(edited|editing|reporting|reported|written|additional reporting|photos?) by\s)`)
-	reByline = lazyRE(`^(By|BY|作者|文)[\s:]+\p{Lu}?[\p{L}.'\- ]{1,40}(,.*)?$`)
+	reWidget = lazyre.New(`(?i)^[\[【(（]?\s*(來源|来源|出處|出处|作者|字號|字号|字體|字体|打印|列印|列印本頁|分享|分享到|收藏|關閉|关闭|轉發|转发|評論|评论|點擊|点击|閱讀|阅读|瀏覽|浏览|返回|首頁|首页|登錄|登录|註冊|注册|訂閱|订阅|廣告|广告|掃一掃|扫一扫|手機版|手机版|移動版|移动版|客戶端|客户端|source|print|share|email|e-mail|tweet|font size|text size|comments?|subscribe|sign in|log in|login|register|advertisement|skip to|back to top|follow us|download the app|listen to)([^a-zA-Z]|$)`)
+	reEditor = lazyre.New(`(?i)^[\[【(（]?\s*((責任編輯|责任编辑|責編|责编|編輯|编辑|校對|校对|審核|审核|記者|记者|撰稿|編審|编审|editor|writer|photo)\s*[:：]|(edited|editing|reporting|reported|written|additional reporting|photos?) by\s)`)
+	reByline = lazyre.New(`^(By|BY|作者|文)[\s:]+\p{Lu}?[\p{L}.'\- ]{1,40}(,.*)?$`)
 	// Datelines: "新華社杜尚別9月17日電", "中新社北京3月1日電(記者 張三)",
 	// "GENEVA, March 4 (Reuters) -".
-	reCnDateline = lazyRE(`^[\p{Han}]{0,12}\d{1,2}月\d{1,2}日[電电訊讯](\s*[(（][^)）]{0,30}[)）])?\s*`)
-	reEnDateline = lazyRE(`^[A-Z][A-Z .'\-]{1,30},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?\([A-Za-z .]{2,30}\)\s*(--|—|–|-)\s*`)
-	reRelated    = lazyRE(`(?i)^[\[【]?\s*(相關新聞|相关新闻|相關閱讀|相关阅读|相關報道|相关报道|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|熱門推薦|热门推荐|猜你喜歡|猜你喜欢|related( articles| stories| news| content| coverage)?|read more|more from|more stories|recommended( for you)?|you may also like)\s*[\]】]?\s*[:：]?$`)
-	reTimeStamp  = lazyRE(`(?i)(\d{1,2}:\d{2}|\bago\b)`)
-	reSpacedSep  = lazyRE(`\s+[-_|–—]\s+`)
-	reLinkSep    = lazyRE(`\s*[|｜丨]\s*`)
-	reCrumbSep   = lazyRE(`\s*[>›»/]\s*`)
+	reCnDateline = lazyre.New(`^[\p{Han}]{0,12}\d{1,2}月\d{1,2}日[電电訊讯](\s*[(（][^)）]{0,30}[)）])?\s*`)
+	reEnDateline = lazyre.New(`^[A-Z][A-Z .'\-]{1,30},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?\([A-Za-z .]{2,30}\)\s*(--|—|–|-)\s*`)
+	reRelated    = lazyre.New(`(?i)^[\[【]?\s*(相關新聞|相关新闻|相關閱讀|相关阅读|相關報道|相关报道|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|熱門推薦|热门推荐|猜你喜歡|猜你喜欢|related( articles| stories| news| content| coverage)?|read more|more from|more stories|recommended( for you)?|you may also like)\s*[\]】]?\s*[:：]?$`)
+	reTimeStamp  = lazyre.New(`(?i)(\d{1,2}:\d{2}|\bago\b)`)
+	reSpacedSep  = lazyre.New(`\s+[-_|–—]\s+`)
+	reLinkSep    = lazyre.New(`\s*[|｜丨]\s*`)
+	reCrumbSep   = lazyre.New(`\s*[>›»/]\s*`)
 )
 
 // copyrightMarks mark a copyright or site-registration notice. A substring
@@ -581,7 +583,7 @@ func pickTitle(titles []string) string {
 // stripDatelinePrefix removes a news dateline run into the first paragraph
 // ("新华社北京9月17日电 正文…", "GENEVA, March 4 (Reuters) - Text").
 func stripDatelinePrefix(l string) string {
-	for _, re := range []*lazyRegexp{reCnDateline, reEnDateline} {
+	for _, re := range []*lazyre.Regexp{reCnDateline, reEnDateline} {
 		if loc := re.FindStringIndex(l); loc != nil && loc[1] < len(l) {
 			return strings.TrimSpace(l[loc[1]:])
 		}

@@ -2,6 +2,8 @@ package corpus
 
 import (
 	"strings"
+
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // Plain-text and Markdown markup that is not text: code fences, setext
@@ -21,12 +23,12 @@ type mline struct {
 }
 
 var (
-	reFence     = lazyRE("^(`{3,}|~{3,})").onlyIf(firstByteIn("`~"))
-	reUnderline = lazyRE(`^(?:=+|-+)$`).onlyIf(firstByteIn("=-"))
+	reFence     = lazyre.New("^(`{3,}|~{3,})").OnlyIf(lazyre.FirstByteIn("`~"))
+	reUnderline = lazyre.New(`^(?:=+|-+)$`).OnlyIf(lazyre.FirstByteIn("=-"))
 	// A thematic break or decoration line: three or more of one mark.
-	reRule      = lazyRE(`^([-*_=~+#])(?:\s*[-*_=~+#])*$`).onlyIf(firstByteIn("-*_=~+#"))
-	reBoxBorder = lazyRE(`^\*{10,}$`).onlyIf(prefixes("*"))
-	reBoxLine   = lazyRE(`^\*(.*)\*$`).onlyIf(prefixes("*"))
+	reRule      = lazyre.New(`^([-*_=~+#])(?:\s*[-*_=~+#])*$`).OnlyIf(lazyre.FirstByteIn("-*_=~+#"))
+	reBoxBorder = lazyre.New(`^\*{10,}$`).OnlyIf(lazyre.Prefixes("*"))
+	reBoxLine   = lazyre.New(`^\*(.*)\*$`).OnlyIf(lazyre.Prefixes("*"))
 )
 
 // fenceOpen returns the fence that opens a code block on line l, or "".

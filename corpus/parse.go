@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // PreambleKey is the section key of the paragraphs before the first heading
@@ -79,33 +81,33 @@ const (
 )
 
 var (
-	reMarkdown  = lazyRE(`^(#{1,6})[ \t]+(.*?)[ \t#]*$`).onlyIf(prefixes("#"))
-	reCnVolume  = lazyRE(`^第(` + cnNum + `|\d{1,3})[編编][ \t]*(.*)$`).onlyIf(prefixes("第"))
-	reCnPartOf  = lazyRE(`^第(` + cnNum + `|\d{1,3})部分[ \t]*(.*)$`).onlyIf(prefixes("第"))
-	reCnChapter = lazyRE(`^第(` + cnNum + `|\d{1,3})章[ \t]*(.*)$`).onlyIf(prefixes("第"))
-	reCnSection = lazyRE(`^第(` + cnNum + `|\d{1,3})[節节][ \t]*(.*)$`).onlyIf(prefixes("第"))
-	reCnPart    = lazyRE(`^(` + cnNum + `)、[ \t]*(\S.*)$`).onlyIf(firstRuneIn(cnNumeralChars))
-	reCnParen   = lazyRE(`^[(（](` + cnNum + `)[)）][ \t]*(\S.*)$`).onlyIf(prefixes("(", "（"))
+	reMarkdown  = lazyre.New(`^(#{1,6})[ \t]+(.*?)[ \t#]*$`).OnlyIf(lazyre.Prefixes("#"))
+	reCnVolume  = lazyre.New(`^第(` + cnNum + `|\d{1,3})[編编][ \t]*(.*)$`).OnlyIf(lazyre.Prefixes("第"))
+	reCnPartOf  = lazyre.New(`^第(` + cnNum + `|\d{1,3})部分[ \t]*(.*)$`).OnlyIf(lazyre.Prefixes("第"))
+	reCnChapter = lazyre.New(`^第(` + cnNum + `|\d{1,3})章[ \t]*(.*)$`).OnlyIf(lazyre.Prefixes("第"))
+	reCnSection = lazyre.New(`^第(` + cnNum + `|\d{1,3})[節节][ \t]*(.*)$`).OnlyIf(lazyre.Prefixes("第"))
+	reCnPart    = lazyre.New(`^(` + cnNum + `)、[ \t]*(\S.*)$`).OnlyIf(lazyre.FirstRuneIn(cnNumeralChars))
+	reCnParen   = lazyre.New(`^[(（](` + cnNum + `)[)）][ \t]*(\S.*)$`).OnlyIf(lazyre.Prefixes("(", "（"))
 	// 第十二条 opens its article's text on the same line after a space; a
 	// 第十二条 glued to the next word is a reference in running text.
-	reCnArticle = lazyRE(`^第(` + cnNum + `|\d{1,3})[條条](?:[ \t\x{3000}]+(.*))?$`).onlyIf(prefixes("第"))
-	reNumbered  = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){0,3})(?:\.|、|[ \t])[ \t]*(\S.*)$`).onlyIf(firstByteIn(digits))
-	reNumParen  = lazyRE(`^[(（](\d{1,3})[)）][ \t]*(\S.*)$`).onlyIf(prefixes("(", "（"))
-	reRoman     = lazyRE(`^([IVX]{1,6})\.[ \t]+(\S.*)$`).onlyIf(firstByteIn("IVX"))
+	reCnArticle = lazyre.New(`^第(` + cnNum + `|\d{1,3})[條条](?:[ \t\x{3000}]+(.*))?$`).OnlyIf(lazyre.Prefixes("第"))
+	reNumbered  = lazyre.New(`^(\d{1,3}(?:\.\d{1,3}){0,3})(?:\.|、|[ \t])[ \t]*(\S.*)$`).OnlyIf(lazyre.FirstByteIn(digits))
+	reNumParen  = lazyre.New(`^[(（](\d{1,3})[)）][ \t]*(\S.*)$`).OnlyIf(lazyre.Prefixes("(", "（"))
+	reRoman     = lazyre.New(`^([IVX]{1,6})\.[ \t]+(\S.*)$`).OnlyIf(lazyre.FirstByteIn("IVX"))
 	// Part 2, CHAPTER IV, Article 12, SECTION 3., § 4, Sec. 1.01, with an
 	// optional title after a dash, colon or dot.
-	reWordHead = lazyRE(`^(PART|Part|CHAPTER|Chapter|ARTICLE|Article|Art\.|SECTION|Section|Sec\.|SEC\.|§)[ \t]*(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\b\.?(?:[ \t]*([-–—:])[ \t]*|[ \t]+|$)(.*)$`).onlyIf(prefixes("P", "C", "A", "S", "§"))
+	reWordHead = lazyre.New(`^(PART|Part|CHAPTER|Chapter|ARTICLE|Article|Art\.|SECTION|Section|Sec\.|SEC\.|§)[ \t]*(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\b\.?(?:[ \t]*([-–—:])[ \t]*|[ \t]+|$)(.*)$`).OnlyIf(lazyre.Prefixes("P", "C", "A", "S", "§"))
 	// APPENDIX: How to apply …, Exhibit A - …, Annex 2, Schedule B, 附件一.
-	reNamed   = lazyRE(`^(APPENDIX|Appendix|ANNEX|Annex|EXHIBIT|Exhibit|SCHEDULE|Schedule|ATTACHMENT|Attachment)(?:[ \t]+([A-Z]|\d{1,3}|[IVX]{1,6}))?(?:[ \t]*[-–—:.][ \t]*(.*)|[ \t]*)$`).onlyIf(firstByteIn("AES"))
-	reCnNamed = lazyRE(`^(附件|附录|附錄)(` + cnNum + `|\d{1,3})?(?:[ \t]*[:：][ \t]*(.*)|[ \t]*)$`).onlyIf(prefixes("附"))
+	reNamed   = lazyre.New(`^(APPENDIX|Appendix|ANNEX|Annex|EXHIBIT|Exhibit|SCHEDULE|Schedule|ATTACHMENT|Attachment)(?:[ \t]+([A-Z]|\d{1,3}|[IVX]{1,6}))?(?:[ \t]*[-–—:.][ \t]*(.*)|[ \t]*)$`).OnlyIf(lazyre.FirstByteIn("AES"))
+	reCnNamed = lazyre.New(`^(附件|附录|附錄)(` + cnNum + `|\d{1,3})?(?:[ \t]*[:：][ \t]*(.*)|[ \t]*)$`).OnlyIf(lazyre.Prefixes("附"))
 	// A run-in heading: number, a short title ending in a dot, then text.
-	reRunIn = lazyRE(`^((?:(?:SECTION|Section|ARTICLE|Article)[ \t]+)?(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\.)[ \t]+([^.]{1,60}\.)[ \t]+(\S.*)$`).onlyIf(firstByteIn("SA" + digits + "IVX"))
+	reRunIn = lazyre.New(`^((?:(?:SECTION|Section|ARTICLE|Article)[ \t]+)?(\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6})\.)[ \t]+([^.]{1,60}\.)[ \t]+(\S.*)$`).OnlyIf(lazyre.FirstByteIn("SA" + digits + "IVX"))
 	// A dotted number opening a paragraph: "5.1. The rights granted …".
-	reNumPara = lazyRE(`^((\d{1,3}(?:\.\d{1,3}){1,3})\.?)[ \t]+(\S.*)$`).onlyIf(firstByteIn(digits))
-	reClause  = lazyRE(`^(\(([a-zA-Z])\)|([a-zA-Z])\))[ \t]+(\S.*)$`).onlyIf(firstByteIn("(" + letters))
+	reNumPara = lazyre.New(`^((\d{1,3}(?:\.\d{1,3}){1,3})\.?)[ \t]+(\S.*)$`).OnlyIf(lazyre.FirstByteIn(digits))
+	reClause  = lazyre.New(`^(\(([a-zA-Z])\)|([a-zA-Z])\))[ \t]+(\S.*)$`).OnlyIf(lazyre.FirstByteIn("(" + letters))
 	// A number at the start of a Markdown heading's title ("## 2.1 Scope").
-	reTitleNum = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){0,3})\.?(?:[ \t]|$)`).onlyIf(firstByteIn(digits))
-	rePreamble = lazyRE(`^(?i:preamble)$|^(序言|前言)$`).onlyIf(prefixes("p", "P", "序", "前"))
+	reTitleNum = lazyre.New(`^(\d{1,3}(?:\.\d{1,3}){0,3})\.?(?:[ \t]|$)`).OnlyIf(lazyre.FirstByteIn(digits))
+	rePreamble = lazyre.New(`^(?i:preamble)$|^(序言|前言)$`).OnlyIf(lazyre.Prefixes("p", "P", "序", "前"))
 )
 
 // maxHeadingRunes bounds a heading's length: longer numbered lines are
@@ -180,7 +182,7 @@ func cnHeading(line string) (heading, bool) {
 		return heading{}, false
 	}
 	forms := []struct {
-		re   *lazyRegexp
+		re   *lazyre.Regexp
 		rank int
 	}{
 		{reCnVolume, rankCnVol}, {reCnPartOf, rankCnPart}, {reCnChapter, rankCnChap}, {reCnSection, rankCnSect},

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // Ref is a parsed section or paragraph reference.
@@ -92,17 +94,17 @@ const numPat = `(?:\d{1,3}|[` + cnNumeralChars + `]{1,5})`
 const subPat = `\((?:` + numPat + `|[a-zA-Z])\)`
 
 var (
-	reRefPrefix   = lazyRE(`(?i)^(§|section|sect?\.|part|article|art\.|chapter|clause)\s*`)
-	reRefPreamble = lazyRE(`(?i)^(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|p\.|第)?\s*(\d{1,3})?\s*段?$`)
-	reRefOrdinal  = lazyRE(`^第(` + numPat + `)(?:部分|章|[編编]|部)\s*(?:第(` + numPat + `)(?:[節节]|小[節节]|部分|[條条]|[項项]))?\s*(?:第(` + numPat + `)段)?$`)
-	reRefArticle  = lazyRE(`^第(` + numPat + `)[條条]\s*(?:第(` + numPat + `)[款段])?$`)
-	reRefParen    = lazyRE(`^(` + numPat + `)?((?:` + subPat + `)*)\s*(?:(?:¶|paragraph|para\.?|第)\s*)?(\d{1,3})?\s*段?$`)
-	reRefParenSub = lazyRE(`\((` + numPat + `|[a-zA-Z])\)`)
-	reRefDotted   = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s*(?:¶\s*(\d{1,3}))?$`)
+	reRefPrefix   = lazyre.New(`(?i)^(§|section|sect?\.|part|article|art\.|chapter|clause)\s*`)
+	reRefPreamble = lazyre.New(`(?i)^(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|p\.|第)?\s*(\d{1,3})?\s*段?$`)
+	reRefOrdinal  = lazyre.New(`^第(` + numPat + `)(?:部分|章|[編编]|部)\s*(?:第(` + numPat + `)(?:[節节]|小[節节]|部分|[條条]|[項项]))?\s*(?:第(` + numPat + `)段)?$`)
+	reRefArticle  = lazyre.New(`^第(` + numPat + `)[條条]\s*(?:第(` + numPat + `)[款段])?$`)
+	reRefParen    = lazyre.New(`^(` + numPat + `)?((?:` + subPat + `)*)\s*(?:(?:¶|paragraph|para\.?|第)\s*)?(\d{1,3})?\s*段?$`)
+	reRefParenSub = lazyre.New(`\((` + numPat + `|[a-zA-Z])\)`)
+	reRefDotted   = lazyre.New(`^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s*(?:¶\s*(\d{1,3}))?$`)
 	// 2.1(b), MPL's own way of citing a clause of a dotted section.
-	reRefDottedSub = lazyRE(`^(\d{1,3}(?:\.\d{1,3}){1,3})((?:` + subPat + `)+)\s*(?:¶\s*(\d{1,3}))?$`)
-	reRefRoman     = lazyRE(`^([IVX]{1,6})(?:$|[\s(¶.])`)
-	reRefZero      = lazyRE(`^0\s*(?:¶\s*(\d{1,3}))?$`)
+	reRefDottedSub = lazyre.New(`^(\d{1,3}(?:\.\d{1,3}){1,3})((?:` + subPat + `)+)\s*(?:¶\s*(\d{1,3}))?$`)
+	reRefRoman     = lazyre.New(`^([IVX]{1,6})(?:$|[\s(¶.])`)
+	reRefZero      = lazyre.New(`^0\s*(?:¶\s*(\d{1,3}))?$`)
 )
 
 // refDocExpr is what refDoc matches: a document prefix, a colon and a
@@ -279,7 +281,7 @@ func isDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
 // findPattern finds a reference inside a question; guard keeps ordinary
 // numbers (years, counts, versions) from being read as references.
 type findPattern struct {
-	re    *lazyRegexp
+	re    *lazyre.Regexp
 	guard func(q string, loc []int) bool
 }
 
@@ -288,23 +290,23 @@ type findPattern struct {
 // "20周年", "5 questions") and versions ("version 2.1") from being read as
 // sections.
 var findPatterns = []findPattern{
-	{re: lazyRE(`第` + numPat + `(?:部分|章|[編编])\s*(?:第` + numPat + `(?:[節节]|小[節节]|部分|[條条]))?\s*(?:第` + numPat + `段)?`)},
-	{re: lazyRE(`第` + numPat + `[條条]\s*(?:第` + numPat + `[款段])?`)},
-	{re: lazyRE(`(?i)(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|第)?\s*\d{1,3}`)},
-	{re: lazyRE(`(?:§\s*|\b(?i:section|part|article|chapter|clause)\s+|\b(?i:sec|art)\.\s*)(?:\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6}\b)(?:` + subPat + `)*(?:\s*¶\s*\d{1,3})?`)},
-	{re: lazyRE(`(?:` + numPat + `)(?:` + subPat + `)+(?:\s*¶?\s*\d{1,3})?`), guard: bracketGuard},
-	{re: lazyRE(`(?:` + numPat + `)?¶\s*\d{1,3}`), guard: numberGuard},
-	{re: lazyRE(`\d{1,2}(?:\.\d{1,2}){1,2}`), guard: dottedGuard},
+	{re: lazyre.New(`第` + numPat + `(?:部分|章|[編编])\s*(?:第` + numPat + `(?:[節节]|小[節节]|部分|[條条]))?\s*(?:第` + numPat + `段)?`)},
+	{re: lazyre.New(`第` + numPat + `[條条]\s*(?:第` + numPat + `[款段])?`)},
+	{re: lazyre.New(`(?i)(?:序言|前言|preamble)\s*(?:¶|paragraph|para\.?|第)?\s*\d{1,3}`)},
+	{re: lazyre.New(`(?:§\s*|\b(?i:section|part|article|chapter|clause)\s+|\b(?i:sec|art)\.\s*)(?:\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,6}\b)(?:` + subPat + `)*(?:\s*¶\s*\d{1,3})?`)},
+	{re: lazyre.New(`(?:` + numPat + `)(?:` + subPat + `)+(?:\s*¶?\s*\d{1,3})?`), guard: bracketGuard},
+	{re: lazyre.New(`(?:` + numPat + `)?¶\s*\d{1,3}`), guard: numberGuard},
+	{re: lazyre.New(`\d{1,2}(?:\.\d{1,2}){1,2}`), guard: dottedGuard},
 }
 
 // Units and suffixes that make a dotted number a quantity, not a section.
-var reQuantity = lazyRE(`(?i)^\s*(%|％|percent|per cent|million|billion|trillion|thousand|km|kg|m\b|倍|億|亿|萬|万|美元|元|度|年|月|日|周|週|歲|岁)`)
+var reQuantity = lazyre.New(`(?i)^\s*(%|％|percent|per cent|million|billion|trillion|thousand|km|kg|m\b|倍|億|亿|萬|万|美元|元|度|年|月|日|周|週|歲|岁)`)
 
 // Words after which a dotted number is a version, not a section.
-var reVersionWord = lazyRE(`(?i)\b(version|ver\.?|release|rev\.?|revision|v)\s*$`)
+var reVersionWord = lazyre.New(`(?i)\b(version|ver\.?|release|rev\.?|revision|v)\s*$`)
 
 // A document prefix glued to a reference: "apache:4(d)".
-var reDocBefore = lazyRE(`(?:^|[^\p{L}\p{N}_.\-])([a-z][a-z0-9_.\-]{0,30}):$`)
+var reDocBefore = lazyre.New(`(?:^|[^\p{L}\p{N}_.\-])([a-z][a-z0-9_.\-]{0,30}):$`)
 
 // numberGuard refuses a number glued to a longer number or word (a
 // decimal, a version, a date) or followed by a unit.

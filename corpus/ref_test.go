@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 func TestParseRef(t *testing.T) {
@@ -407,8 +409,8 @@ func TestRefDocIsExpr(t *testing.T) {
 }
 
 func TestLazyRegexpsCompile(t *testing.T) {
-	for _, l := range lazyExprs {
-		l.get()
+	for _, l := range lazyre.All() {
+		l.Compile()
 	}
 }
 
@@ -432,16 +434,16 @@ func TestLazyRegexpTestsPassMatches(t *testing.T) {
 	lines = append(lines, "1. Definitions.", "(a) clause", "第三章 总则", "三、安全", "（四）禁毒", "## 2.1 Scope", "```go", "~~~", "----", "===",
 		"* item", "• item", "IV. Scope", "§ 4", "Section 3.", "APPENDIX: How", "附件一", "Preamble", "序言", "**********", "*box*")
 	checked := 0
-	for _, l := range lazyExprs {
-		if l.can == nil {
+	for _, l := range lazyre.All() {
+		if !l.Filtered() {
 			continue
 		}
-		re := regexp.MustCompile(l.src)
+		re := regexp.MustCompile(l.String())
 		for _, s := range lines {
 			if re.MatchString(s) {
 				checked++
-				if !l.can(s) {
-					t.Errorf("%q matches %s but fails its test", s, l.src)
+				if !l.May(s) {
+					t.Errorf("%q matches %s but fails its test", s, l)
 				}
 			}
 		}

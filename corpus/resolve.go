@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // ErrEmptySection is wrapped by Resolve errors for a section that exists but
@@ -349,7 +351,7 @@ func (d *Document) localKey(sc scope, si int) string {
 
 // reArticleTitle recognises the heading of an article, whose number runs
 // through the whole document.
-var reArticleTitle = lazyRE(`^(?:ARTICLE|Article|Art\.)\s*[0-9IVX]|^第` + numPat + `[條条]`)
+var reArticleTitle = lazyre.New(`^(?:ARTICLE|Article|Art\.)\s*[0-9IVX]|^第` + numPat + `[條条]`)
 
 // articleIndex finds article n in sc, wherever it sits, or -1.
 func (d *Document) articleIndex(sc scope, n int) int {

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 //go:generate go run ./internal/gencountries
@@ -46,34 +47,34 @@ var (
 	// 这几个国家 ("these few countries") asks no count.
 	// Besides "how many", the nouns that name an amount (Li and Roth's
 	// NUM classes): a population, a budget, a fee, a rate.
-	quantityQ = lazyRE(`多少|(?:^|[^这那好])几[` + measures + `]|多长|多高|多远|多久|多重|总量|总额|百分之几|` +
+	quantityQ = lazyre.New(`多少|(?:^|[^这那好])几[` + measures + `]|多长|多高|多远|多久|多重|总量|总额|百分之几|` +
 		`人口|预算|会费|经费|费用|成本|价格|汇率|面积|gdp|` +
 		`\bhow (many|much|long|large|big|far)\b|\bwhat (percentage|proportion|share|number|amount)\b|\bnumber of\b|` +
 		`\b(population|budget|fee|fees|cost|costs|price|prices|exchange rate|area|gdp)\b`)
-	colourQ    = lazyRE(`什么颜色|啥颜色|哪种颜色|什么色|几种颜色|\b(what|which) colou?rs?\b`)
-	languageQ  = lazyRE(`什么语言|哪些语言|哪种语言|哪几种语言|官方语言|工作语言|\b(what|which) languages?\b|\bofficial languages?\b`)
-	colourRe   = lazyRE(`[红橙黄绿青蓝紫白黑灰金银棕粉][色]|\b(red|orange|yellow|green|blue|purple|white|black|grey|gray|gold|silver|brown|pink)\b`)
-	languageRe = lazyRE(`\p{Han}{1,3}[语文](?:和|、|,|。|为|是|$)|\b(english|russian|chinese|french|spanish|arabic|german|hindi|urdu|persian) language\b`)
+	colourQ    = lazyre.New(`什么颜色|啥颜色|哪种颜色|什么色|几种颜色|\b(what|which) colou?rs?\b`)
+	languageQ  = lazyre.New(`什么语言|哪些语言|哪种语言|哪几种语言|官方语言|工作语言|\b(what|which) languages?\b|\bofficial languages?\b`)
+	colourRe   = lazyre.New(`[红橙黄绿青蓝紫白黑灰金银棕粉][色]|\b(red|orange|yellow|green|blue|purple|white|black|grey|gray|gold|silver|brown|pink)\b`)
+	languageRe = lazyre.New(`\p{Han}{1,3}[语文](?:和|、|,|。|为|是|$)|\b(english|russian|chinese|french|spanish|arabic|german|hindi|urdu|persian) language\b`)
 	// unitQ captures the unit right after 多少 or 几 (多少剂, 几个).
-	unitQ    = lazyRE(`(?:多少|几)([` + measures + `])`)
-	timeQ    = lazyRE(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|` + asking + `when\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
-	placeQ   = lazyRE(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|` + asking + `where\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
-	personQ  = lazyRE(`谁|哪位|` + asking + `(who|whom)\b`)
-	numberRe = lazyRE(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
-	dateRe   = lazyRE(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+	unitQ    = lazyre.New(`(?:多少|几)([` + measures + `])`)
+	timeQ    = lazyre.New(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|` + asking + `when\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
+	placeQ   = lazyre.New(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|` + asking + `where\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
+	personQ  = lazyre.New(`谁|哪位|` + asking + `(who|whom)\b`)
+	numberRe = lazyre.New(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
+	dateRe   = lazyre.New(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 	// Places named in a passage: after a verb of location, before a verb
 	// of meeting, or with an administrative suffix (北京市, 新疆维吾尔自治区).
-	placeRe = lazyRE(`(?:设在|位于|坐落于|总部设在|总部位于)(\p{Han}{2,5}?)(?:的|,|。)|在(\p{Han}{2,4}?)(?:举行|召开|举办|签署)|(\p{Han}{2,6}(?:省|自治区|特别行政区|\p{Han}市))`)
+	placeRe = lazyre.New(`(?:设在|位于|坐落于|总部设在|总部位于)(\p{Han}{2,5}?)(?:的|,|。)|在(\p{Han}{2,4}?)(?:举行|召开|举办|签署)|(\p{Han}{2,6}(?:省|自治区|特别行政区|\p{Han}市))`)
 	// People named in a passage: a title and a name.
-	personRe = lazyRE(`(?:主席|总统|总理|秘书长|主任|院长|部长|大使|先生|女士)\p{Han}{2,4}|\b(?:mr|ms|mrs|dr|president|director|secretary-general)\.? [a-z]+`)
+	personRe = lazyre.New(`(?:主席|总统|总理|秘书长|主任|院长|部长|大使|先生|女士)\p{Han}{2,4}|\b(?:mr|ms|mrs|dr|president|director|secretary-general)\.? [a-z]+`)
 )
 
 // notAFact are the question forms that look like asking for a kind of fact
 // and do not: "who is a Contributor?" asks for a definition.
-var notAFact = lazyRE(`\bwho (is|are|counts as|qualifies as) (a|an)\b|\bwho (counts|qualifies) as\b|\bwho (is|are) (considered|meant|treated)\b`)
+var notAFact = lazyre.New(`\bwho (is|are|counts as|qualifies as) (a|an)\b|\bwho (counts|qualifies) as\b|\bwho (is|are) (considered|meant|treated)\b`)
 
 // whereInText asks where the document says something, not for a place.
-var whereInText = lazyRE(`\bwhere (does|do|is|in) (the |this )?(declaration|document|text|license|licence|agreement|policy|guide)\b|(宣言|文件|文档)(的)?(哪里|哪儿|哪个部分|哪一部分)`)
+var whereInText = lazyre.New(`\bwhere (does|do|is|in) (the |this )?(declaration|document|text|license|licence|agreement|policy|guide)\b|(宣言|文件|文档)(的)?(哪里|哪儿|哪个部分|哪一部分)`)
 
 // expectedAnswer reads what kind of fact a folded question asks for.
 func expectedAnswer(folded string) answerType {

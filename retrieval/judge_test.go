@@ -5,11 +5,11 @@ import (
 	"slices"
 	"testing"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
-
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/lazyre"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 func TestEvidenceOutcome(t *testing.T) {
@@ -200,7 +200,7 @@ func TestCountriesTableIsCLDR(t *testing.T) {
 }
 
 func TestLazyRegexpsCompile(t *testing.T) {
-	for _, l := range lazyExprs {
-		l.get()
+	for _, l := range lazyre.All() {
+		l.Compile()
 	}
 }
