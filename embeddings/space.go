@@ -159,11 +159,22 @@ type Space struct {
 	// byInitial lists the vocabulary's words of alphabetic scripts by
 	// first byte, for the typo search.
 	byInitial map[byte][]int32
-	scratch   sync.Pool // *scratch sized to the vocabulary
+	// forms are the alphabetic words of the texts as written where their
+	// stem differs, by first byte, for the typo search: a misspelt word
+	// keeps its suffix from being stemmed ("notificatons" stems to itself),
+	// so it is compared with "notifications", not with "notif".
+	forms   map[byte][]form
+	scratch sync.Pool // *scratch sized to the vocabulary
 	// fitSenses are the vocabulary's Chinese words' senses while the Space
 	// is fitted, nil after.
 	fitSenses [][]StemmedSense
 	oov       oovCache
+}
+
+// form is a word as written and its stem's vocabulary number.
+type form struct {
+	text string
+	id   int32
 }
 
 type wordSim struct {
@@ -232,11 +243,16 @@ func FitFolded(lex Lexicon, folded []string, dim int) (*Space, *Fit) {
 	var last []int32 // per word: the last text that counted it, plus one
 	const block = 4096
 	words := make([][]string, min(block, len(folded)))
+	written := make([][]string, len(words))
+	forms := map[string]int32{}
 	for from := 0; from < len(folded); from += block {
 		to := min(from+block, len(folded))
-		parallel(to-from, func(i int) { words[i] = s.appendWords(words[i][:0], folded[from+i]) })
+		parallel(to-from, func(i int) {
+			words[i], written[i] = s.appendWordsAsWritten(words[i][:0], written[i][:0], folded[from+i])
+		})
 		for i := from; i < to; i++ {
 			ws := words[i-from]
+			wr := written[i-from]
 			ids := make([]int32, len(ws))
 			for j, w := range ws {
 				id, ok := s.index[w]
@@ -252,10 +268,22 @@ func FitFolded(lex Lexicon, folded []string, dim int) (*Space, *Fit) {
 					last[id] = int32(i + 1)
 					s.df[id]++
 				}
+				if f := wr[j]; f != "" {
+					if _, ok := forms[f]; !ok {
+						forms[strings.Clone(f)] = id
+					}
+				}
 				ids[j] = id
 			}
 			fit.ids[i] = ids
 		}
+	}
+	s.forms = map[byte][]form{}
+	for f, id := range forms {
+		s.forms[f[0]] = append(s.forms[f[0]], form{f, id})
+	}
+	for _, fs := range s.forms {
+		slices.SortFunc(fs, func(a, b form) int { return strings.Compare(a.text, b.text) })
 	}
 	s.byInitial = map[byte][]int32{}
 	s.weight = make([]float64, len(s.vocab))
@@ -598,6 +626,17 @@ func (s *Space) Words(folded string) []string {
 
 // appendWords appends the words of folded text to out, as Words splits it.
 func (s *Space) appendWords(out []string, folded string) []string {
+	out, _ = s.splitWords(out, nil, folded, false)
+	return out
+}
+
+// appendWordsAsWritten is appendWords that also appends to written, for
+// each word, the alphabetic word as written when its stem differs, else "".
+func (s *Space) appendWordsAsWritten(out, written []string, folded string) ([]string, []string) {
+	return s.splitWords(out, written, folded, true)
+}
+
+func (s *Space) splitWords(out, written []string, folded string, keepWritten bool) ([]string, []string) {
 	var st analysis.Stemmer
 	for tok := range analysis.Tokens(folded) {
 		switch tok.Kind {
@@ -613,12 +652,18 @@ func (s *Space) appendWords(out []string, folded string) []string {
 			}
 			if t, ok := st.Term(tok.Text); ok {
 				out = append(out, t)
+				if keepWritten && t != tok.Text && len(tok.Text) >= minTypoLen {
+					written = append(written, tok.Text)
+				}
 			}
 		case analysis.Number:
 			out = append(out, tok.Text)
 		}
+		for keepWritten && len(written) < len(out) {
+			written = append(written, "")
+		}
 	}
-	return out
+	return out, written
 }
 
 // Segment splits folded text into words the way a question is read: the
@@ -809,24 +854,38 @@ const (
 
 // misspelt returns the document words w may misspell, by index.
 func (s *Space) misspelt(w string) map[int32]float64 {
-	if _, ok := s.index[w]; ok || len(w) < 4 || w[0] >= utf8.RuneSelf {
+	if _, ok := s.index[w]; ok || len(w) < minTypoLen || w[0] >= utf8.RuneSelf {
 		return nil
 	}
 	out := map[int32]float64{}
-	for _, j := range s.byInitial[w[0]] {
-		u := s.vocab[j]
+	near := func(j int32, u string) {
 		if d := len(u) - len(w); d > 2 || d < -2 {
-			continue
+			return
 		}
+		sim := 0.0
 		switch d := editDistance(w, u, 2); {
 		case d == 1:
-			out[j] = oneEditSim
+			sim = oneEditSim
 		case d == 2 && len(w) >= 6 && len(u) >= 6:
-			out[j] = twoEditsSim
+			sim = twoEditsSim
 		}
+		out[j] = math.Max(out[j], sim)
+		if out[j] == 0 {
+			delete(out, j)
+		}
+	}
+	for _, j := range s.byInitial[w[0]] {
+		near(j, s.vocab[j])
+	}
+	for _, f := range s.forms[w[0]] {
+		near(f.id, f.text)
 	}
 	return out
 }
+
+// minTypoLen is the shortest word the typo search corrects: shorter ones
+// are within an edit of too many words.
+const minTypoLen = 4
 
 // editDistance is the Damerau–Levenshtein distance of two ASCII-ish words,
 // or limit+1 once it is known to exceed limit.

@@ -95,6 +95,29 @@ func TestSpaceNeighbours(t *testing.T) {
 	}
 }
 
+// A misspelt word is near the document word within an edit or two: of its
+// stem, or of the word as written when Snowball cannot stem the misspelling.
+func TestSpaceMisspellings(t *testing.T) {
+	s := NewSpace(spaceLex, []string{"Subscribe to receive security notifications.", "Report bugs privately."}, 64)
+	tests := []struct {
+		word, near string // near "" is none
+	}{
+		{"reciev", "receiv"},     // recieve: one transposition of the stem
+		{"notificaton", "notif"}, // notificatons: two edits from "notifications"
+		{"reprot", "report"},     // a transposition
+		{"bgus", "bug"},          // bugs, as written
+		{"bgs", ""},              // too short to correct
+		{"notarize", ""},         // too far from anything
+	}
+	for _, tt := range tests {
+		nbs := s.Neighbours(tt.word)
+		found := slices.ContainsFunc(nbs, func(n Neighbour) bool { return n.Word == tt.near })
+		if tt.near == "" && len(nbs) > 0 || tt.near != "" && !found {
+			t.Errorf("Neighbours(%s) = %v, want %q", tt.word, nbs, tt.near)
+		}
+	}
+}
+
 func TestSpaceVectors(t *testing.T) {
 	s := NewSpace(spaceLex, spaceTexts, 64)
 	fitted := s.Fitted()

@@ -62,6 +62,10 @@ type Index struct {
 	exhaustive int // see exhaustiveLimit
 	facts      factCache
 	scratch    scratchPool
+	// named are the alphabetic words of the document's title: a question
+	// that names the document ("under the Apache License") asks about the
+	// rest of its words.
+	named map[string]bool
 }
 
 // Options tune how an Index is built.
@@ -193,6 +197,7 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	if n > exhaustive {
 		ix.texts = nil
 	}
+	ix.named = ix.titleWords()
 	ix.scratch.n = n
 	return ix, nil
 }

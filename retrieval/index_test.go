@@ -87,6 +87,46 @@ func TestSearchFindsTheParagraph(t *testing.T) {
 	}
 }
 
+// On a document of another kind: the words naming the document are
+// framing ("under the Apache License"), unless nothing else is asked; a
+// misspelt word meets the document's word as written ("notificatons",
+// which Snowball leaves whole, meets "notifications", stemmed "notif"),
+// and BM25, which sees none of it, does not outvote the match.
+func TestSearchOtherDocuments(t *testing.T) {
+	build := func(path string) *Index {
+		doc, err := corpus.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix, err := Build(context.Background(), doc, nil, Options{Lexicon: GlossaryLexicon{glossary.Default()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+	apache, security := build("../corpus/testdata/apache-2.0.txt"), build("../corpus/testdata/security.md")
+	tests := []struct {
+		ix       *Index
+		question string
+		want     string // among the first three
+	}{
+		{apache, `Who is a "Contributor" under the Apache License?`, "1¶10"},
+		{apache, "What is the Apache License?", "¶1"},
+		{security, "How do I recieve security notificatons about Node.js?", "7¶1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.question, func(t *testing.T) {
+			res, err := tt.ix.Search(context.Background(), tt.question, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := labels(res.Hits); !slices.Contains(got, tt.want) || !res.Grounded {
+				t.Errorf("top 3 = %v (%v), want %s among them", got, res.Outcome, tt.want)
+			}
+		})
+	}
+}
+
 func TestSearchRejectsEmpty(t *testing.T) {
 	ix := buildDefault(t)
 	for _, q := range []string{"", "   ", "\n\t"} {
@@ -144,7 +184,7 @@ func TestRetrievalQuality(t *testing.T) {
 		// Documents of other kinds, with everyday questions written for them
 		// (the any-document issue asks 0.90 recall; see the README for why
 		// these stop short).
-		{"testdata/apache-everyday.jsonl", "../corpus/testdata/apache-2.0.txt", 0.60, 0.70, 0.50, 0.30, 0.10, 0.80},
+		{"testdata/apache-everyday.jsonl", "../corpus/testdata/apache-2.0.txt", 0.60, 0.80, 0.60, 0.30, 0.10, 0.80},
 		{"testdata/security-everyday.jsonl", "../corpus/testdata/security.md", 0.60, 0.75, 0.45, 0.30, 0.10, 0.80},
 	}
 	for _, tt := range tests {

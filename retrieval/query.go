@@ -3,6 +3,7 @@ package retrieval
 import (
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
 )
@@ -73,6 +74,7 @@ func (ix *Index) analyse(question string) query {
 			q.words = append(q.words, w)
 		}
 	}
+	q.dropNamed(ix.named)
 	switch {
 	case q.lang == analysis.English && ix.lang.Chinese():
 		q.translateToChinese(ix, question)
@@ -83,6 +85,57 @@ func (ix *Index) analyse(question string) query {
 		q.crossScript = true
 	}
 	return q
+}
+
+// titleWords returns the alphabetic words and terms of a single
+// document's title. In a corpus of several documents a title's words tell
+// the documents apart, so they are kept.
+func (ix *Index) titleWords() map[string]bool {
+	if len(ix.doc.Parts) > 0 || ix.doc.Title == "" {
+		return nil
+	}
+	title := analysis.Fold(ix.doc.Title)
+	named := map[string]bool{}
+	for _, t := range queryTerms(title) {
+		if !analysis.IsHan(firstRune(t.term)) {
+			named[t.term] = true
+		}
+	}
+	for _, w := range ix.means.words(title) {
+		if !analysis.IsHan(firstRune(w.word)) {
+			named[w.word] = true
+		}
+	}
+	return named
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// dropNamed removes the words naming the document, as framing, unless
+// nothing else is asked ("what is the Apache License?").
+func (q *query) dropNamed(named map[string]bool) {
+	if len(named) == 0 {
+		return
+	}
+	var terms []queryTerm
+	for _, t := range q.terms {
+		if !named[t.term] {
+			terms = append(terms, t)
+		}
+	}
+	var words []qword
+	for _, w := range q.words {
+		if !named[w.word] {
+			words = append(words, w)
+		}
+	}
+	if len(terms) == 0 || len(words) == 0 {
+		return
+	}
+	q.terms, q.words = terms, words
 }
 
 func dropFraming(ts []queryTerm) []queryTerm {

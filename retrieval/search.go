@@ -93,6 +93,9 @@ func (ix *Index) Search(ctx context.Context, question string, k int) (Result, er
 	if q.crossScript {
 		w = crossScript
 	}
+	if !q.crossScript {
+		w.lexical *= ix.lexicalShare(q)
+	}
 	fuse(w, lex, mean, vec, fused)
 	// The judgement reads the passages as the question matched them: the
 	// boost below would make any passage stating a place look like the
@@ -304,4 +307,32 @@ func round(x float64) float64 { return math.Round(x*1000) / 1000 }
 // hanOnly keeps the runs of Chinese characters of s, space-separated.
 func hanOnly(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return !analysis.IsHan(r) }), " ")
+}
+
+// lexicalShare is how much of what the meaning match can see of an
+// alphabetic question BM25 can see too: BM25 matches a question's own
+// words only, and when the words that carry a question are misspelt or
+// said otherwise ("recieve security notificatons"), BM25 ranks the
+// paragraphs by what is left ("node", "js") and drowns the meaning match's
+// answer in the fusion. A Chinese question keeps its weight: its BM25 terms
+// are characters and pairs, which match where its words do not.
+func (ix *Index) lexicalShare(q query) float64 {
+	var own, near float64
+	for _, w := range q.words {
+		if analysis.HasHan(w.word) {
+			return 1
+		}
+		nbs := ix.space.Neighbours(w.word)
+		if len(nbs) == 0 {
+			continue
+		}
+		near += w.weight * nbs[0].Sim
+		if nbs[0].Word == w.word {
+			own += w.weight
+		}
+	}
+	if near == 0 {
+		return 1
+	}
+	return math.Min(own/near, 1)
 }
