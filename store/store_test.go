@@ -64,7 +64,8 @@ func TestRecordAndRead(t *testing.T) {
 				g.Lang != want.Lang || !slices.Equal(g.Labels, want.Labels) {
 				t.Errorf("question %d read back as %+v, want %+v", i, g, want)
 			}
-			if g.UserHash != s.UserHash(want.UserID) || strings.Contains(g.UserHash, want.UserID) {
+			// A short ID ("99") is in a random hex hash one time in ten.
+			if g.UserHash != s.UserHash(want.UserID) || len(want.UserID) >= 8 && strings.Contains(g.UserHash, want.UserID) {
 				t.Errorf("question %d: user hash %q", i, g.UserHash)
 			}
 		}
