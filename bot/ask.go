@@ -9,6 +9,7 @@ import (
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/docversion"
 	"github.com/citebot/citebot/llm"
 	"github.com/citebot/citebot/retrieval"
 )
@@ -42,12 +43,30 @@ func (b *Bot) ask(ctx context.Context, req Request, progress func(Reply)) Reply 
 		return failure(q, ErrRateLimited, Say(lang, MsgRateLimited, b.cfg.RatePerMinute, int(wait.Seconds())+1))
 	}
 	prev := b.history.get(req.Conversation)
-	b.history.add(req.Conversation, q)
-	t := turn{q: q, prev: prev, lang: lang, doc: doc, title: b.title(doc)}
-	if b.cfg.Writer == nil {
-		return b.offline(ctx, t)
+	if len(prev) == 0 && req.Conversation != "" && len(req.Previous) > 0 {
+		// The transport remembers more of the conversation than the bot
+		// (a forum post answered before a restart).
+		for _, p := range req.Previous[max(len(req.Previous)-b.history.turns, 0):] {
+			if p = strings.TrimSpace(p); p != "" && utf8.ValidString(p) {
+				b.history.add(req.Conversation, truncateRunes(p, b.cfg.MaxQuestionRunes))
+			}
+		}
+		prev = b.history.get(req.Conversation)
 	}
-	return b.withModel(ctx, t, progress)
+	b.history.add(req.Conversation, q)
+	t := turn{q: q, prev: prev, lang: lang, doc: doc, title: b.title(doc),
+		trace: &Trace{Version: docversion.Of(doc), Paragraphs: len(doc.Paragraphs)}}
+	var r Reply
+	if b.cfg.Writer == nil {
+		r = b.offline(ctx, t)
+	} else {
+		r = b.withModel(ctx, t, progress)
+	}
+	if r.Err == nil && len(t.trace.Queries) > 0 {
+		t.trace.Model = r.Model
+		r.Trace = t.trace
+	}
+	return r
 }
 
 // turn is one question being answered.
@@ -57,6 +76,32 @@ type turn struct {
 	lang  Lang
 	doc   *corpus.Document
 	title string // the document's title as replies give it
+	// trace collects how the answer is found, as the searches run.
+	trace *Trace
+}
+
+// maxTraceHits is how many passages a trace keeps.
+const maxTraceHits = 5
+
+// searched notes a search in the trace: the text as the index searched it
+// (folded, with any translations), and the results when they are the
+// ones the answer is drawn from.
+func (t turn) searched(query string, res retrieval.Result, ranked bool) {
+	if res.Query != "" {
+		query = res.Query
+	}
+	t.trace.Queries = append(t.trace.Queries, query)
+	if ranked {
+		t.ranked(res.Hits)
+	}
+}
+
+// ranked notes the passages the answer is drawn from, best first.
+func (t turn) ranked(hits []retrieval.Hit) {
+	t.trace.Hits = t.trace.Hits[:0]
+	for _, h := range hits[:min(maxTraceHits, len(hits))] {
+		t.trace.Hits = append(t.trace.Hits, TraceHit{Label: h.Paragraph.Label, Section: h.Paragraph.Section, Score: h.Score})
+	}
 }
 
 // offline answers without a model: the search's own judgement decides
@@ -73,6 +118,7 @@ func (b *Bot) offline(ctx context.Context, t turn) Reply {
 		b.log.Error("search failed", "err", err)
 		return failure(t.q, err, Say(t.lang, MsgSearchFailed))
 	}
+	t.searched(query, res, true)
 	b.log.Debug("searched", "outcome", res.Outcome, "evidence", res.Evidence)
 	return b.judged(t, res, "")
 }
@@ -83,7 +129,7 @@ func (b *Bot) judged(t turn, res retrieval.Result, notice string) Reply {
 	case res.Section != "":
 		return sectionReply(t, res)
 	case res.Outcome == retrieval.NotAddressed || len(res.Hits) == 0:
-		return notAddressed(t, ModeExtractive, "")
+		return notAddressed(t, ModeExtractive, "", res.Hits)
 	case res.Outcome == retrieval.Uncertain:
 		r := uncertain(t, res.Hits)
 		r.Notice = notice
@@ -104,9 +150,38 @@ func sectionReply(t turn, res retrieval.Result) Reply {
 
 // notAddressed tells the asker plainly that the document does not answer;
 // it cites nothing (an empty list, not a missing one, for JSON readers).
-func notAddressed(t turn, mode Mode, model string) Reply {
+// The sections of the nearest passages are named for transports that
+// suggest what to read instead.
+func notAddressed(t turn, mode Mode, model string, near []retrieval.Hit) Reply {
 	return Reply{Question: t.q, Grounded: false, Outcome: NotAddressed, Mode: mode, Model: model,
-		Answer: Say(t.lang, MsgNotAddressed, title(t.title, t.lang)), Citations: []Citation{}, Lang: t.lang}
+		Answer: Say(t.lang, MsgNotAddressed, title(t.title, t.lang)), Citations: []Citation{}, Lang: t.lang,
+		Closest: closestSections(near, t.lang)}
+}
+
+// maxClosest is how many sections a not-addressed reply suggests.
+const maxClosest = 3
+
+// closestSections names the distinct sections of the best hits, best
+// first, with their titles in the reply's script.
+func closestSections(hits []retrieval.Hit, lang Lang) []SectionRef {
+	var out []SectionRef
+	seen := map[string]bool{}
+	for _, h := range hits {
+		p := h.Paragraph
+		if len(out) == maxClosest {
+			break
+		}
+		if p.Key == "" || seen[p.Key] {
+			continue // text before any heading has no key /cite takes
+		}
+		seen[p.Key] = true
+		t := p.Section
+		if lang.Chinese() {
+			t = analysis.Script(t, lang)
+		}
+		out = append(out, SectionRef{Key: p.Key, Title: t})
+	}
+	return out
 }
 
 // uncertain shows the closest passages, saying that they may not answer.
@@ -201,6 +276,7 @@ func (b *Bot) withModel(ctx context.Context, t turn, progress func(Reply)) Reply
 		b.log.Error("search failed", "err", err)
 		return failure(t.q, err, Say(t.lang, MsgSearchFailed))
 	}
+	t.searched(t.q, res, true)
 	if res.Section != "" {
 		return sectionReply(t, res)
 	}
@@ -208,6 +284,7 @@ func (b *Bot) withModel(ctx context.Context, t turn, progress func(Reply)) Reply
 	b.log.Debug("offline judgement", "outcome", res.Outcome, "evidence", res.Evidence)
 	ask := llm.Request{Question: t.q, Previous: t.prev, Title: t.title}
 	if b.wholeFits(t.doc) {
+		t.trace.Whole = true
 		ask.Passages, ask.Whole = t.doc.Paragraphs, true
 		r, err := b.write(ctx, t, ask, res, progress)
 		if !errors.Is(err, llm.ErrTruncated) {
@@ -219,7 +296,7 @@ func (b *Bot) withModel(ctx context.Context, t turn, progress func(Reply)) Reply
 		b.log.Warn("the model server cut the whole document to its context window; using retrieval instead. "+
 			"Raise the server's context (Ollama num_ctx, llama.cpp -c) or lower CITEBOT_CONTEXT_TOKENS", "err", err)
 	}
-	ask.Whole = false
+	ask.Whole, t.trace.Whole = false, false
 	ask.Passages, res = b.retrieve(ctx, t, res)
 	r, err := b.write(ctx, t, ask, res, progress)
 	if errors.Is(err, llm.ErrTruncated) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -156,6 +157,10 @@ func (b *Bot) Handle(ctx context.Context, req Request, progress func(Reply)) (re
 			b.log.Error("request panicked", "kind", req.Kind, "panic", p, "stack", string(debug.Stack()))
 			reply = failure(req.Text, fmt.Errorf("internal error: %v", p), Say(lang, MsgInternal))
 		}
+		// One language per reply: a refusal is in the question's too.
+		if reply.Lang == "" {
+			reply.Lang = lang
+		}
 		b.logAsked(ctx, req, reply, start, doc)
 	}()
 	switch req.Kind {
@@ -167,6 +172,8 @@ func (b *Bot) Handle(ctx context.Context, req Request, progress func(Reply)) (re
 		return b.reloadRequest(ctx, req, lang)
 	case KindHelp:
 		return Reply{Mode: ModeHelp, Grounded: true, Answer: helpText(b.Describe(), lang), Lang: lang}
+	case KindPassage:
+		return b.passage(req, lang)
 	default:
 		return failure(req.Text, fmt.Errorf("unknown request kind %d", req.Kind), Say(lang, MsgUnknownCommand))
 	}
@@ -227,6 +234,34 @@ func (b *Bot) cite(req Request, lang Lang) Reply {
 		Lead: ps[0].Section, Answer: quote(ps), Lang: lang}
 }
 
+// passage shows the paragraph labelled req.Text in full, with the
+// paragraphs before and after it in the document, for a transport's "show
+// passage" under an answer. It shares /cite's rate limit.
+func (b *Bot) passage(req Request, lang Lang) Reply {
+	label := strings.TrimSpace(req.Text)
+	if label == "" || utf8.RuneCountInString(label) > maxLabelRunes {
+		return failure(truncateRunes(label, maxLabelRunes), errors.New("no passage label"), Say(lang, MsgEmptyLabel, list(lang, b.Describe().Labels)))
+	}
+	if wait, ok := b.limits.allow(citeBucket + req.UserID); !ok {
+		return failure(label, ErrRateLimited, Say(lang, MsgRateLimited, b.cfg.RatePerMinute, int(wait.Seconds())+1))
+	}
+	doc := b.cfg.Searcher.Document()
+	at := slices.IndexFunc(doc.Paragraphs, func(p corpus.Paragraph) bool { return p.Label == label })
+	if at < 0 {
+		// Not a label of the serving document (a reload since the answer):
+		// an alias may still name one paragraph.
+		ps, err := doc.Resolve(label)
+		if err != nil || len(ps) != 1 {
+			return failure(label, fmt.Errorf("passage %q not in the document", label), Say(lang, MsgUnknownLabel, label, list(lang, b.Describe().Labels)))
+		}
+		at = slices.IndexFunc(doc.Paragraphs, func(p corpus.Paragraph) bool { return p.Label == ps[0].Label })
+	}
+	ps := doc.Paragraphs[max(at-1, 0):min(at+2, len(doc.Paragraphs))]
+	lead := Say(lang, MsgPassageLead, doc.Paragraphs[at].Label)
+	return Reply{Question: doc.Paragraphs[at].Label, Grounded: true, Mode: ModePassage, Citations: citations(doc, ps, nil),
+		Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: lang}
+}
+
 // maxLabelRunes bounds a label: longer text is no label, and is not echoed.
 const maxLabelRunes = 64
 
@@ -272,7 +307,9 @@ func truncateRunes(s string, n int) string {
 // language is the language of the reply to req: its text's, else the
 // language the transport knows the asker speaks, else the document's.
 func (b *Bot) language(req Request) Lang {
-	if analysis.Detect(req.Text) == analysis.Unknown && req.Lang != "" {
+	// A passage is asked for by label from under an answer, whose
+	// language the transport passes on.
+	if (req.Kind == KindPassage || analysis.Detect(req.Text) == analysis.Unknown) && req.Lang != "" {
 		return req.Lang
 	}
 	return replyLanguage(req.Text, b.cfg.Searcher.Document())

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/citebot/citebot/analysis"
@@ -75,25 +74,19 @@ func (b *Bot) Describe() Description {
 
 // helpText explains the bot for the serving document, in language l.
 func helpText(d Description, l Lang) string {
-	examples := list(l, d.Labels)
-	t := title(d.Title, l)
-	switch l {
-	case Simplified:
-		return fmt.Sprintf("我只根据《%s》的原文回答问题,并注明出处的章节。\n"+
-			"• /ask 问题 — 用简体、繁体中文或英文提问;回答会引用原文段落。\n"+
-			"• /cite 标签 — 显示一个段落或整个章节,例如 %s。\n"+
-			"• /reload — 管理员:重新加载文件(可附 .txt 或 .md 文件替换)。\n"+
-			"文件没有涉及的问题,我会直说;不确定时,我会给出最接近的段落。", t, examples)
-	case Traditional:
-		return fmt.Sprintf("我只根據《%s》的原文回答問題,並註明出處的章節。\n"+
-			"• /ask 問題 — 用簡體、繁體中文或英文提問;回答會引用原文段落。\n"+
-			"• /cite 標籤 — 顯示一個段落或整個章節,例如 %s。\n"+
-			"• /reload — 管理員:重新載入文件(可附 .txt 或 .md 檔案替換)。\n"+
-			"文件沒有涉及的問題,我會直說;不確定時,我會給出最接近的段落。", t, examples)
+	return Say(l, MsgHelp, title(d.Title, l), list(l, d.Labels))
+}
+
+// LanguageOf is the language of a reply to text, as the bot chooses it:
+// the text's own, else fallback (what the transport knows of the asker,
+// such as a Discord locale). Transports use it for the words they add
+// around a reply before the bot has made one.
+func LanguageOf(text string, fallback Lang) Lang {
+	if l := analysis.Detect(text); l != analysis.Unknown {
+		return l
 	}
-	return fmt.Sprintf("I answer questions about %s, only from its text, citing its sections.\n"+
-		"• /ask question — ask in English or Chinese (简体/繁體); the answer quotes the cited paragraphs.\n"+
-		"• /cite label — show a passage or a whole section, e.g. %s.\n"+
-		"• /reload — admins: reload the document (attach .txt or .md files to replace it).\n"+
-		"Questions the document does not answer get a plain \"does not address this\"; when I'm not sure, I show the closest passages.", t, examples)
+	if fallback == "" {
+		return English
+	}
+	return fallback
 }

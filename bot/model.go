@@ -59,9 +59,11 @@ func (b *Bot) retrieve(ctx context.Context, t turn, asked retrieval.Result) ([]c
 			b.log.Warn("search of a rewritten query failed", "err", err)
 			continue
 		}
+		t.searched(q, res, false)
 		results = append(results, res)
 	}
 	fused := fuseResults(results)
+	t.ranked(fused.Hits)
 	budget := b.cfg.ContextTokens - reservedTokens
 	var ps []corpus.Paragraph
 	for _, h := range fused.Hits {
@@ -170,7 +172,7 @@ func (b *Bot) write(ctx context.Context, t turn, ask llm.Request, res retrieval.
 	b.log.Info("model answered", "whole", ask.Whole, "passages", len(ask.Passages), "grounded", a.Grounded,
 		"prompt_tokens", a.PromptTokens, "completion_tokens", a.CompletionTokens, "cut_short", a.CutShort)
 	if !a.Grounded {
-		return notAddressed(t, ModeLLM, model), nil
+		return notAddressed(t, ModeLLM, model, res.Hits), nil
 	}
 	text := a.Text
 	if a.CutShort {

@@ -69,14 +69,25 @@ func (b *Bot) reloadRequest(ctx context.Context, req Request, lang Lang) Reply {
 	return Reply{Mode: ModeReload, Grounded: true, Answer: text, Lang: lang}
 }
 
-// userError is an error's message for a user: the reason, without the
-// package prefixes and paths that only an operator needs.
+// userError is an error's message for a user, in the user's language:
+// the reason, from the table of messages, never the error's own text with
+// the package prefixes and paths that only an operator needs (the log has
+// those).
 func userError(err error, lang Lang) string {
-	msg := err.Error()
-	for _, s := range []error{corpus.ErrEmpty, corpus.ErrBinary, corpus.ErrInvalidUTF8, corpus.ErrTooLarge,
-		corpus.ErrNoParagraphs, corpus.ErrNoFiles} {
-		if errors.Is(err, s) {
-			return s.Error()
+	for _, r := range []struct {
+		err  error
+		msg  Msg
+		args []any
+	}{
+		{corpus.ErrEmpty, MsgDocEmpty, nil},
+		{corpus.ErrBinary, MsgDocBinary, nil},
+		{corpus.ErrInvalidUTF8, MsgDocNotUTF8, nil},
+		{corpus.ErrTooLarge, MsgDocTooLarge, []any{corpus.MaxBytes}},
+		{corpus.ErrNoParagraphs, MsgDocNoParagraphs, nil},
+		{corpus.ErrNoFiles, MsgDocNoFiles, nil},
+	} {
+		if errors.Is(err, r.err) {
+			return Say(lang, r.msg, r.args...)
 		}
 	}
 	var bad *badAttachment
@@ -87,10 +98,7 @@ func userError(err error, lang Lang) string {
 	if errors.As(err, &large) {
 		return Say(lang, MsgTooManyParagraphs, large.Paragraphs, large.Limit)
 	}
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		return msg[i+2:]
-	}
-	return msg
+	return Say(lang, MsgDocUnreadable)
 }
 
 // Reloaded says what a reload did.

@@ -5,10 +5,11 @@ type Kind int
 
 // The request kinds a transport can send.
 const (
-	KindAsk    Kind = iota // answer a question from the document
-	KindCite               // show the exact passage(s) for a label or section
-	KindReload             // reload the corpus (admins only)
-	KindHelp               // explain how to use the bot
+	KindAsk     Kind = iota // answer a question from the document
+	KindCite                // show the exact passage(s) for a label or section
+	KindReload              // reload the corpus (admins only)
+	KindHelp                // explain how to use the bot
+	KindPassage             // show one paragraph with the paragraphs before and after it
 )
 
 // Attachment is a file sent with a request (a new corpus for /reload).
@@ -46,6 +47,11 @@ type Request struct {
 	// Transport names where the request came from ("terminal", "discord",
 	// "web"), for the question log and the metrics.
 	Transport string
+	// Previous are earlier questions of the conversation that the
+	// transport knows and the bot may not (a forum post answered before a
+	// restart), oldest first; they count only when the bot remembers
+	// nothing of the conversation.
+	Previous []string
 }
 
 // Citation is one cited passage of an answer.
@@ -70,6 +76,7 @@ const (
 	ModeCite       Mode = "cite"       // /cite
 	ModeReload     Mode = "reload"     // /reload
 	ModeHelp       Mode = "help"       // /help
+	ModePassage    Mode = "passage"    // a paragraph with its neighbours
 	ModeError      Mode = "error"      // the request failed
 )
 
@@ -123,6 +130,46 @@ type Reply struct {
 	Private bool `json:"-"`
 	// Err is set when the request failed; Answer then holds the user-facing message.
 	Err error `json:"-"`
+	// Trace says how the answer was found, for transports that show it;
+	// nil for replies that searched nothing.
+	Trace *Trace `json:"-"`
+	// Closest are the sections nearest a question the document does not
+	// address, for transports that suggest what to read instead.
+	Closest []SectionRef `json:"-"`
+}
+
+// Trace is how an answer was found: what was searched, what came first,
+// from which version of the document, and who wrote the answer.
+type Trace struct {
+	// Queries are the texts searched, in order: the question as searched
+	// (with the question it follows, or as translated), then the model's
+	// rewrites.
+	Queries []string
+	// Hits are the best passages with their scores, best first.
+	Hits []TraceHit
+	// Whole is set when the model read the whole document, the search
+	// only ordering the citations.
+	Whole bool
+	// Paragraphs is the number of paragraphs of the document.
+	Paragraphs int
+	// Version names the version of the document (internal/docversion).
+	Version string
+	// Model names the chat model that wrote the answer, "" for none.
+	Model string
+}
+
+// TraceHit is one passage a search ranked.
+type TraceHit struct {
+	Label   string
+	Section string
+	Score   float64
+}
+
+// SectionRef names a section: its key, as /cite takes it, and its title
+// in the reply's script.
+type SectionRef struct {
+	Key   string
+	Title string
 }
 
 // Vote is a user's 👍/👎 on an answer, kept for the admins.

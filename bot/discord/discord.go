@@ -1,7 +1,10 @@
 // Package discord connects the bot to Discord: it registers the slash
-// commands, answers interactions, mentions, DMs and threads, and renders
-// replies within Discord's limits. It is the only package that imports
-// discordgo; the bot below it knows nothing about Discord.
+// commands and the "Ask citebot" message command, answers interactions,
+// mentions, DMs, threads and forum posts where it is allowed to speak, and
+// renders replies within Discord's limits, with buttons that show a cited
+// passage and how an answer was found. It is the only package that imports
+// discordgo; the bot below it knows nothing about Discord, and every word
+// it shows comes from the bot's table of messages.
 package discord
 
 import (
@@ -50,10 +53,66 @@ type Config struct {
 	// discordgo's own close takes its last second, so a grace under 2 s
 	// is kept to within half of it and a second.
 	ShutdownGrace time.Duration
+	// Channels (CITEBOT_CHANNELS), when not empty, are the only channels
+	// where the bot answers mentions and follow-ups; a channel includes its
+	// threads. Slash commands and the message command work everywhere.
+	Channels []string
+	// ForumChannels (CITEBOT_FORUM_CHANNELS) are forums where every new
+	// post is answered in its thread without a mention; they count as
+	// Channels too.
+	ForumChannels []string
+	// NoDMs (CITEBOT_DMS=off) turns off answers in direct messages: the
+	// commands are not offered there, and DMs are ignored.
+	NoDMs bool
+	// Shard and ShardCount (CITEBOT_SHARD=i/n) run shard Shard of
+	// ShardCount; a ShardCount of 0 or 1 runs unsharded. Only shard 0
+	// registers the commands at start.
+	Shard, ShardCount int
+	// PublicURL (CITEBOT_PUBLIC_URL) is where the document's web page is
+	// served; every cited label then links to its paragraph there.
+	PublicURL string
+	// OnGateway, when set, is told when the gateway session becomes ready
+	// (true: READY or RESUMED) and when it drops (false), for readiness
+	// probes. It must not block.
+	OnGateway func(connected bool)
 
 	// Tests shorten these; zero means the production value.
-	editInterval time.Duration // progress edits at most this often (1s)
-	retryBackoff time.Duration // before retrying a 5xx without Retry-After (defaultRetryBackoff)
+	editInterval  time.Duration // progress edits at most this often (1s)
+	retryBackoff  time.Duration // before retrying a 5xx without Retry-After (defaultRetryBackoff)
+	respondWithin time.Duration // answer at once when the bot replies this soon after the interaction (respondWithin)
+}
+
+// validate checks what Run cannot work with: shard numbers out of range,
+// channel ids that are not Discord ids.
+func (cfg Config) validate() error {
+	if cfg.ShardCount < 0 || cfg.Shard < 0 || (cfg.ShardCount > 1 && cfg.Shard >= cfg.ShardCount) ||
+		(cfg.ShardCount <= 1 && cfg.Shard != 0) {
+		return fmt.Errorf("discord: shard %d of %d: want 0 ≤ shard < count", cfg.Shard, cfg.ShardCount)
+	}
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{{"channel", cfg.Channels}, {"forum channel", cfg.ForumChannels}} {
+		for _, id := range l.ids {
+			if !IsSnowflake(id) {
+				return fmt.Errorf("discord: %s id %q is not a Discord id (digits only)", l.name, id)
+			}
+		}
+	}
+	return nil
+}
+
+// IsSnowflake reports whether s can be a Discord id: 1 to 20 digits.
+func IsSnowflake(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // DefaultMaxAttachmentBytes bounds /reload attachments when Config leaves it 0.
@@ -79,10 +138,20 @@ const (
 	interactionTimeout = 14 * time.Minute // interaction tokens live 15 minutes
 	// ackWindow is how long Discord waits for an interaction's first
 	// response; an ack later than that is refused, so none is tried.
-	ackWindow         = 3 * time.Second
+	ackWindow = 3 * time.Second
+	// respondWithin is how long an interaction waits for the bot before it
+	// is deferred: a reply by then is the response itself (one call, no
+	// "thinking…" placeholder), leaving half the ack window for sending it.
+	respondWithin     = 1500 * time.Millisecond
 	threadArchiveMins = 1440
 	maxVotes          = 2000
 	maxThreads        = 2000
+	// maxPostable bounds the private answers kept for their "post
+	// publicly" button; each holds a whole reply.
+	maxPostable = 256
+	// maxChannels bounds the channels whose type, parent and owner are
+	// remembered.
+	maxChannels = 4096
 )
 
 // Gateway close codes that retrying cannot fix.
@@ -91,12 +160,13 @@ const (
 	closeDisallowedIntent = 4014
 )
 
-// Run connects to Discord, registers the slash commands and serves until ctx
-// is done, then finishes the replies in flight and closes the connection,
-// returning nil within Config.ShutdownGrace (also when ctx ends during
-// start-up). It returns an error at once when the token is missing or
-// rejected, or when the connection or the registration fails. Errors and
-// logs never contain the token, interaction tokens or payloads.
+// Run connects to Discord, registers the commands (shard 0 does) and
+// serves until ctx is done, then finishes the replies in flight and closes
+// the connection, returning nil within Config.ShutdownGrace (also when ctx
+// ends during start-up). It returns an error at once when the settings are
+// invalid, the token is missing or rejected, or the connection or the
+// registration fails. Errors and logs never contain the token, interaction
+// tokens or payloads.
 func Run(ctx context.Context, cfg Config, h Handler) error {
 	token := strings.TrimSpace(cfg.Token)
 	token = strings.TrimSpace(strings.TrimPrefix(token, "Bot "))
@@ -105,6 +175,9 @@ func Run(ctx context.Context, cfg Config, h Handler) error {
 	}
 	if h == nil {
 		return errors.New("discord: nil handler")
+	}
+	if err := cfg.validate(); err != nil {
+		return err
 	}
 	red := redactor{secrets: []string{token}}
 	err := run(ctx, cfg, token, h, red)
@@ -148,6 +221,10 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 	s.SyncEvents = true
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
 		discordgo.IntentsDirectMessages | discordgo.IntentMessageContent
+	if cfg.ShardCount > 1 {
+		s.ShardID, s.ShardCount = cfg.Shard, cfg.ShardCount
+		log = log.With("shard", cfg.Shard)
+	}
 
 	a := newAdapter(s, h, cfg, log, red)
 	defer a.cancelAll()
@@ -158,14 +235,28 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 	}
 	a.botID = me.ID
 
+	gateway := func(up bool) {
+		if cfg.OnGateway != nil {
+			cfg.OnGateway(up)
+		}
+	}
+	defer gateway(false)
 	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 		log.Info("discord ready", "guilds", len(r.Guilds))
+		gateway(true)
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { log.Info("discord gateway connected") })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { log.Warn("discord gateway disconnected") })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { log.Info("discord gateway resumed") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		log.Warn("discord gateway disconnected")
+		gateway(false)
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		log.Info("discord gateway resumed")
+		gateway(true)
+	})
 	s.AddHandler(a.onEvent)
 	s.AddHandler(a.onMessage)
+	s.AddHandler(a.onThreadCreate)
 
 	if err := a.open(ctx); err != nil {
 		return err
@@ -179,10 +270,16 @@ func run(ctx context.Context, cfg Config, token string, h Handler, red redactor)
 	}
 	s.State.RUnlock()
 	a.appID = appID
-	if err := a.register(ctx, appID, cfg.GuildID); err != nil {
-		return err
+	d := h.Describe()
+	if cfg.Shard == 0 {
+		// The commands belong to the application, not to a shard: one
+		// shard registers them, so n shards do not overwrite them n times.
+		if err := a.register(ctx, appID, cfg.GuildID); err != nil {
+			return err
+		}
+		a.jobs.goTrack(func() { a.checkChannels(a.finish) })
 	}
-	log.Info("discord bot serving", "bot", me.Username, "guild", cfg.GuildID)
+	log.Info("discord bot serving", "bot", me.Username, "guild", cfg.GuildID, "document", d.Title)
 	<-ctx.Done()
 	log.Info("discord bot stopping")
 	return nil
@@ -203,8 +300,15 @@ type adapter struct {
 	editInterval  time.Duration
 	grace         time.Duration
 
-	votes   *lru.Map[string, answered] // message id → what it answered
-	threads *lru.Map[string, struct{}] // threads the bot started
+	votes      *lru.Map[string, answered]  // message id → what it answered
+	threads    *lru.Map[string, struct{}]  // threads the bot started
+	postable   *lru.Map[string, *postable] // private answer's message id → the answer
+	chans      *lru.Map[string, chanInfo]  // channel id → what the bot knows of it
+	forumPosts *lru.Map[string, string]    // forum post's thread → its question
+
+	// Where the bot speaks (see Config): empty channels means everywhere.
+	channels, forums map[string]bool
+	respondWithin    time.Duration
 
 	jobs tracker
 	// In-flight work outlives Run's context by the shutdown grace, in
@@ -231,6 +335,12 @@ func newAdapter(s *discordgo.Session, h Handler, cfg Config, log *slog.Logger, r
 		grace:         cfg.ShutdownGrace,
 		votes:         lru.New[string, answered](maxVotes),
 		threads:       lru.New[string, struct{}](maxThreads),
+		postable:      lru.New[string, *postable](maxPostable),
+		chans:         lru.New[string, chanInfo](maxChannels),
+		forumPosts:    lru.New[string, string](maxThreads),
+		channels:      set(cfg.Channels),
+		forums:        set(cfg.ForumChannels),
+		respondWithin: cfg.respondWithin,
 		jobs:          tracker{log: log},
 		giveUp:        make(chan struct{}),
 		stopping:      make(chan struct{}),
@@ -240,6 +350,9 @@ func newAdapter(s *discordgo.Session, h Handler, cfg Config, log *slog.Logger, r
 	}
 	if a.grace <= 0 {
 		a.grace = DefaultShutdownGrace
+	}
+	if a.respondWithin <= 0 {
+		a.respondWithin = respondWithin
 	}
 	a.answers, a.cancelAnswers = context.WithCancel(context.Background())
 	a.finish, a.cancelFinish = context.WithCancel(context.Background())
@@ -377,89 +490,21 @@ func (a *adapter) close() {
 // second after sending the close frame.
 const gatewayClose = time.Second
 
-// register bulk-overwrites the slash commands on the guild, or globally.
+// register bulk-overwrites the application commands on the guild, or globally.
 func (a *adapter) register(ctx context.Context, appID, guildID string) error {
 	ctx, cancel := context.WithTimeout(ctx, restTimeout)
 	defer cancel()
-	cmds, err := a.s.ApplicationCommandBulkOverwrite(appID, guildID, Commands(a.h.Describe()), discordgo.WithContext(ctx))
+	cmds, err := a.s.ApplicationCommandBulkOverwrite(appID, guildID, commandsFor(a.h.Describe(), !a.cfg.NoDMs), discordgo.WithContext(ctx))
 	if err != nil {
 		where := "globally"
 		if guildID != "" {
 			where = "on guild " + guildID
 		}
-		return fmt.Errorf("discord: registering slash commands %s: %w", where, err)
+		return fmt.Errorf("discord: registering the commands %s: %w", where, err)
 	}
 	a.log.Info("discord commands registered", "count", len(cmds), "guild", guildID)
 	return nil
 }
-
-// maxReloadFiles is how many documents one /reload may attach.
-const maxReloadFiles = 4
-
-// reloadFileOptions are the attachment options of /reload.
-var reloadFileOptions = []string{"file", "file2", "file3", "file4"}
-
-// Commands are the slash commands the bot registers, described for the
-// serving document d in English, Simplified and Traditional Chinese.
-func Commands(d bot.Description) []*discordgo.ApplicationCommand {
-	manage := int64(discordgo.PermissionManageGuild)
-	no := false
-	example := ""
-	if len(d.Labels) > 0 {
-		example = d.Labels[0]
-	}
-	words := func(m bot.Msg, args ...any) (string, *map[discordgo.Locale]string) {
-		loc := map[discordgo.Locale]string{
-			discordgo.ChineseCN: truncate(bot.Say(bot.Simplified, m, args...), maxDescription),
-			discordgo.ChineseTW: truncate(bot.Say(bot.Traditional, m, args...), maxDescription),
-		}
-		return truncate(bot.Say(bot.English, m, args...), maxDescription), &loc
-	}
-	askDesc, askLoc := words(bot.MsgAskDescription, d.Title)
-	citeDesc, citeLoc := words(bot.MsgCiteDescription, example)
-	helpDesc, helpLoc := words(bot.MsgHelpDescription)
-	reloadDesc, reloadLoc := words(bot.MsgReloadDescription)
-	var files []*discordgo.ApplicationCommandOption
-	for i, name := range reloadFileOptions[:maxReloadFiles] {
-		desc := "A new document (.txt or .md)"
-		if i > 0 {
-			desc = "Another document of the corpus"
-		}
-		files = append(files, &discordgo.ApplicationCommandOption{
-			Type: discordgo.ApplicationCommandOptionAttachment, Name: name, Description: desc,
-		})
-	}
-	return []*discordgo.ApplicationCommand{
-		{
-			Name: "ask", Description: askDesc, DescriptionLocalizations: askLoc,
-			Options: []*discordgo.ApplicationCommandOption{{
-				Type: discordgo.ApplicationCommandOptionString, Name: "question",
-				Description: "Your question", Required: true, MaxLength: 1000,
-			}},
-		},
-		{
-			Name: "cite", Description: citeDesc, DescriptionLocalizations: citeLoc,
-			Options: []*discordgo.ApplicationCommandOption{{
-				Type: discordgo.ApplicationCommandOptionString, Name: "label",
-				Description: "Passage label", Required: true, Autocomplete: true, MaxLength: maxLabelOption,
-			}},
-		},
-		{
-			Name: "reload", Description: reloadDesc, DescriptionLocalizations: reloadLoc,
-			DefaultMemberPermissions: &manage,
-			DMPermission:             &no,
-			Options:                  files,
-		},
-		{Name: "help", Description: helpDesc, DescriptionLocalizations: helpLoc},
-	}
-}
-
-// maxDescription is Discord's limit on a command's description.
-const maxDescription = 100
-
-// maxLabelOption bounds what Discord lets a user type as a /cite label: a
-// label is a few characters, and the bot echoes no more than 64.
-const maxLabelOption = 100
 
 // tracker runs the handlers' goroutines so that shutdown can wait for them.
 type tracker struct {

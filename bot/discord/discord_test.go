@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,12 +146,20 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 // waitFor waits until the log holds substr.
 func (s *syncBuffer) waitFor(t *testing.T, substr string) {
 	t.Helper()
-	timeout := time.After(deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	if !s.waitUntil(ctx, substr) {
+		t.Fatalf("the log never said %q", substr)
+	}
+}
+
+// waitUntil waits until the log holds substr or ctx ends, and says which.
+func (s *syncBuffer) waitUntil(ctx context.Context, substr string) bool {
 	for {
 		s.mu.Lock()
 		if strings.Contains(s.b.String(), substr) {
 			s.mu.Unlock()
-			return
+			return true
 		}
 		if s.changed == nil {
 			s.changed = make(chan struct{})
@@ -158,8 +168,8 @@ func (s *syncBuffer) waitFor(t *testing.T, substr string) {
 		s.mu.Unlock()
 		select {
 		case <-ch:
-		case <-timeout:
-			t.Fatalf("the log never said %q", substr)
+		case <-ctx.Done():
+			return false
 		}
 	}
 }
@@ -195,6 +205,29 @@ func start(t *testing.T, opts fakediscord.Options, cfg Config) *harness {
 func startWith(t *testing.T, opts fakediscord.Options, cfg Config, handler Handler) *harness {
 	t.Helper()
 	srv := fakediscord.New(opts)
+	t.Cleanup(func() { closeAndCheck(t, srv) })
+	return startOn(t, srv, cfg, handler)
+}
+
+// closeAndCheck stops the fake and checks every message the bot sent:
+// allowed mentions, Discord's limits, and no internal names shown.
+func closeAndCheck(t *testing.T, srv *fakediscord.Server) {
+	t.Helper()
+	srv.Close()
+	for _, v := range srv.Violations() {
+		t.Error(v)
+	}
+	for _, c := range srv.Calls() {
+		checkLimits(t, c)
+		checkNoInternals(t, c)
+	}
+}
+
+// startOn runs the adapter on srv until it serves (for shard 0, once the
+// commands are registered); cleanup stops it and checks the logs hold no
+// token. A nil handler is a fakeBot.
+func startOn(t *testing.T, srv *fakediscord.Server, cfg Config, handler Handler) *harness {
+	t.Helper()
 	h := &harness{srv: srv, logs: &syncBuffer{}}
 	if handler == nil {
 		h.bot = newFakeBot()
@@ -212,41 +245,61 @@ func startWith(t *testing.T, opts fakediscord.Options, cfg Config, handler Handl
 	ctx, cancel := context.WithTimeout(context.Background(), 2*deadline)
 	h.ctx = ctx
 	t.Cleanup(func() {
-		stop()
-		select {
-		case <-h.done:
-			if h.runErr != nil {
-				t.Errorf("Run returned %v after a clean stop", h.runErr)
-			}
-		case <-time.After(deadline):
-			t.Error("Run did not return after its context was cancelled")
-		}
+		h.shutdown(t)
 		cancel()
-		srv.Close()
-		for _, v := range srv.Violations() {
-			t.Error(v)
-		}
-		for _, c := range srv.Calls() {
-			checkLimits(t, c)
-		}
 		if strings.Contains(h.logs.String(), srv.Token) {
 			t.Error("the token appears in the logs")
 		}
 	})
-	registered := make(chan error, 1)
+	serving := make(chan struct{})
 	go func() {
-		_, err := srv.WaitCall(ctx, isCommandsPut)
-		registered <- err
+		defer close(serving)
+		h.logs.waitUntil(ctx, "discord bot serving")
 	}()
 	select {
-	case err := <-registered:
-		if err != nil {
-			t.Fatalf("commands not registered: %v", err)
+	case <-serving:
+		if ctx.Err() != nil {
+			t.Fatalf("Run did not start serving: %v", ctx.Err())
 		}
 	case <-h.done:
-		t.Fatalf("Run failed before registering: %v", h.runErr)
+		t.Fatalf("Run failed before serving: %v", h.runErr)
 	}
 	return h
+}
+
+// shutdown stops Run and waits for it to return: every message it was
+// answering has been answered.
+func (h *harness) shutdown(t *testing.T) {
+	t.Helper()
+	h.stop()
+	select {
+	case <-h.done:
+		if h.runErr != nil {
+			t.Errorf("Run returned %v after a clean stop", h.runErr)
+		}
+	case <-time.After(deadline):
+		t.Error("Run did not return after its context was cancelled")
+	}
+}
+
+// internalRe is a package's prefix in an error's text ("corpus: unknown
+// reference"): users never see one.
+var internalRe = regexp.MustCompile(`\b(analysis|bot|corpus|discord|discordgo|embeddings|glossary|llm|retrieval|store|upload|http|json|context):\s`)
+
+// checkNoInternals checks that a message the bot sent shows no package
+// names.
+func checkNoInternals(t *testing.T, c fakediscord.Call) {
+	t.Helper()
+	if c.Method != "POST" && c.Method != "PATCH" {
+		return
+	}
+	m := c.JSON()
+	if strings.HasSuffix(c.Path, "/callback") {
+		m = data(m)
+	}
+	if text := allText(m); internalRe.MatchString(text) {
+		t.Errorf("call %d %s %s shows an internal name: %.300s", c.Seq, c.Method, c.Path, text)
+	}
 }
 
 func isCommandsPut(c fakediscord.Call) bool {
@@ -285,6 +338,35 @@ func (h *harness) callback(t *testing.T, s fakediscord.Sent) map[string]any {
 	return h.wait(t, "the interaction callback", func(c fakediscord.Call) bool {
 		return c.Method == "POST" && c.Path == h.srv.CallbackPath(s.ID, s.Token)
 	}).JSON()
+}
+
+// reply waits for an interaction's answer matching match: the response
+// itself when the bot answered at once, or an edit of the deferred
+// response. It returns the message.
+func (h *harness) reply(t *testing.T, s fakediscord.Sent, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	c := h.wait(t, "the answer", func(c fakediscord.Call) bool {
+		switch {
+		case c.Status != 0:
+			return false
+		case c.Method == "POST" && c.Path == h.srv.CallbackPath(s.ID, s.Token):
+			m := c.JSON()
+			typ, _ := m["type"].(float64)
+			return typ == 4 && match(data(m))
+		case c.Method == "PATCH" && c.Path == h.srv.OriginalPath(s.Token):
+			return match(c.JSON())
+		}
+		return false
+	})
+	if c.Method == "POST" {
+		return data(c.JSON())
+	}
+	return c.JSON()
+}
+
+// hasVotes reports whether a message has the vote buttons.
+func hasVotes(m map[string]any) bool {
+	return slices.Contains(buttons(m), voteUp) && slices.Contains(buttons(m), voteDown)
 }
 
 // finalEdit waits for an edit of the original response matching match.
@@ -430,6 +512,7 @@ func TestRunRegistersCommands(t *testing.T) {
 			}
 			var cmds []struct {
 				Name        string `json:"name"`
+				Type        int    `json:"type"`
 				Description string `json:"description"`
 				DefaultPerm *string
 				Perm        *string `json:"default_member_permissions"`
@@ -447,17 +530,27 @@ func TestRunRegistersCommands(t *testing.T) {
 			got := map[string]int{}
 			for i, c := range cmds {
 				got[c.Name] = i
+				if c.Type == 3 {
+					// A message command has a name and no description.
+					if c.Description != "" || len(c.Options) != 0 {
+						t.Errorf("message command %q: description %q, options %v", c.Name, c.Description, c.Options)
+					}
+					continue
+				}
 				if c.Description == "" || width(c.Description) > 100 {
 					t.Errorf("/%s: description %q", c.Name, c.Description)
 				}
 			}
-			for _, name := range []string{"ask", "cite", "reload", "help"} {
+			for _, name := range []string{"ask", "cite", "reload", "help", "Ask citebot"} {
 				if _, ok := got[name]; !ok {
-					t.Errorf("command /%s not registered; got %v", name, got)
+					t.Errorf("command %q not registered; got %v", name, got)
 				}
 			}
-			if len(cmds) != 4 {
-				t.Errorf("%d commands, want 4", len(cmds))
+			if len(cmds) != 5 {
+				t.Errorf("%d commands, want 5", len(cmds))
+			}
+			if menu := cmds[got["Ask citebot"]]; menu.Type != 3 {
+				t.Errorf("Ask citebot has type %d, want 3 (a message command)", menu.Type)
 			}
 			ask, cite, reload := cmds[got["ask"]], cmds[got["cite"]], cmds[got["reload"]]
 			if len(ask.Options) != 1 || ask.Options[0].Name != "question" || !ask.Options[0].Required {
@@ -491,34 +584,64 @@ func TestRunRegistersCommands(t *testing.T) {
 	}
 }
 
-func TestAskDeferredThenEdited(t *testing.T) {
+// /ask answers in its response when the bot answers within respondWithin,
+// and defers, then edits, when it does not.
+func TestAskAnsweredAtOnceOrDeferred(t *testing.T) {
 	t.Parallel()
-	h := start(t, fakediscord.Options{}, Config{})
-	q := "上合組織對阿富汗的立場是什麼？"
-	s := h.send(t, ask(q))
-	cb := h.callback(t, s)
-	if typ, _ := cb["type"].(float64); typ != 5 {
-		t.Fatalf("callback type %v, want 5 (deferred)", cb["type"])
-	}
-	if flags(data(cb))&64 != 0 {
-		t.Error("/ask deferred ephemerally; answers are public")
-	}
-	final := h.edit(t, s, hasEmbeds)
-	fields := fieldsOf(final)
-	if len(fields) != 1 || !strings.HasPrefix(fields[0], citeLabel) || !strings.Contains(fields[0], citeSection) ||
-		!strings.HasSuffix(fields[0], citeText) {
-		t.Errorf("cited fields %q, want %s with its section and text", fields, citeLabel)
-	}
-	if d := descriptions(final); !strings.Contains(d, "["+citeLabel+"]") {
-		t.Errorf("answer %q lacks the citation", d)
-	}
-	if b := buttons(final); len(b) != 2 {
-		t.Errorf("vote buttons %v", b)
-	}
-	req := h.bot.next(t)
-	if req.Kind != bot.KindAsk || req.Text != q || req.UserID != "500000000000000001" ||
-		len(req.RoleIDs) != 1 || req.RoleIDs[0] != "r1" || req.Perms != (bot.Perms{}) {
-		t.Errorf("request %+v", req)
+	for _, tc := range []struct {
+		name    string
+		slow    bool
+		wantTyp float64 // the callback's type
+	}{{"at once", false, 4}, {"deferred", true, 5}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := Config{}
+			if tc.slow {
+				cfg.respondWithin = time.Nanosecond
+			}
+			h := start(t, fakediscord.Options{}, cfg)
+			if tc.slow {
+				// The answer comes only once the response was deferred.
+				h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
+					if _, err := h.srv.WaitCall(ctx, func(c fakediscord.Call) bool { return strings.HasSuffix(c.Path, "/callback") }); err != nil {
+						return bot.Reply{Err: err}
+					}
+					return defaultReply(req)
+				})
+			}
+			q := "上合組織對阿富汗的立場是什麼？"
+			s := h.send(t, ask(q))
+			cb := h.callback(t, s)
+			if typ, _ := cb["type"].(float64); typ != tc.wantTyp {
+				t.Fatalf("callback type %v, want %v", cb["type"], tc.wantTyp)
+			}
+			if flags(data(cb))&64 != 0 {
+				t.Error("/ask answered ephemerally; answers are public")
+			}
+			final := h.reply(t, s, hasEmbeds)
+			fields := fieldsOf(final)
+			if len(fields) != 1 || !strings.HasPrefix(fields[0], citeLabel) || !strings.Contains(fields[0], citeSection) ||
+				!strings.HasSuffix(fields[0], citeText) {
+				t.Errorf("cited fields %q, want %s with its section and text", fields, citeLabel)
+			}
+			if d := descriptions(final); !strings.Contains(d, "["+citeLabel+"]") {
+				t.Errorf("answer %q lacks the citation", d)
+			}
+			if b := buttons(final); !hasVotes(final) || !slices.Contains(b, passagePrefix+string(bot.Traditional)+":"+citeLabel) {
+				t.Errorf("buttons %v, want the votes and the passage's", b)
+			}
+			req := h.bot.next(t)
+			if req.Kind != bot.KindAsk || req.Text != q || req.UserID != "500000000000000001" ||
+				len(req.RoleIDs) != 1 || req.RoleIDs[0] != "r1" || req.Perms != (bot.Perms{}) {
+				t.Errorf("request %+v", req)
+			}
+			// At once, nothing is edited; deferred, nothing but the response.
+			for _, c := range h.srv.Calls() {
+				if c.Method == "PATCH" && !tc.slow {
+					t.Errorf("an answer given at once was edited: %s", c.Path)
+				}
+			}
+		})
 	}
 }
 
@@ -547,7 +670,7 @@ func TestStreamingProgressEditsThenFinal(t *testing.T) {
 		return r
 	})
 	s := h.send(t, ask("立場？"))
-	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
+	h.edit(t, s, hasVotes)
 	// Once the final edit has returned, the progress loop has stopped: no
 	// later edit can arrive, so the final edit must be the last one.
 	h.logs.waitFor(t, "answer delivered")
@@ -564,7 +687,7 @@ func TestStreamingProgressEditsThenFinal(t *testing.T) {
 		t.Errorf("%d edits for %d progress updates: not throttled", len(patches), burst+len(partials))
 	}
 	last := patches[len(patches)-1]
-	if len(buttons(last)) != 2 || len(fieldsOf(last)) != 1 {
+	if !hasVotes(last) || len(fieldsOf(last)) != 1 {
 		t.Errorf("last edit is not the final answer: %v", last)
 	}
 	for _, p := range patches[:len(patches)-1] {
@@ -628,7 +751,7 @@ func TestReloadPermissions(t *testing.T) {
 				t.Errorf("request %+v, want perms %+v", req, tc.want)
 			}
 			want := defaultReply(req).Answer
-			final := h.edit(t, s, func(m map[string]any) bool { return m["content"] == want })
+			final := h.reply(t, s, func(m map[string]any) bool { return m["content"] == want })
 			if len(buttons(final)) != 0 {
 				t.Error("a reload reply has vote buttons")
 			}
@@ -663,7 +786,7 @@ func TestReloadAttachments(t *testing.T) {
 		req.Attachments[1].Name != "terms.md" || !bytes.Equal(req.Attachments[1].Data, body2) {
 		t.Fatalf("attachments %+v, want both files", req.Attachments)
 	}
-	h.edit(t, s, func(m map[string]any) bool { return m["content"] == defaultReply(req).Answer })
+	h.reply(t, s, func(m map[string]any) bool { return m["content"] == defaultReply(req).Answer })
 	if n := h.srv.Downloads("corpus.txt") + h.srv.Downloads("terms.md"); n != 2 {
 		t.Errorf("%d downloads, want 2", n)
 	}
@@ -707,6 +830,8 @@ func TestReloadRefusesAttachmentBeforeDownload(t *testing.T) {
 	}
 }
 
+// A private reply to a public command (a refusal) is the response itself,
+// shown to the asker only: no public placeholder to delete.
 func TestPrivateReplyToPublicCommand(t *testing.T) {
 	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
@@ -714,14 +839,15 @@ func TestPrivateReplyToPublicCommand(t *testing.T) {
 		return bot.Reply{Answer: "提問太頻繁，請稍後再試。", Mode: "error", Private: true, Err: errors.New("rate limited")}
 	})
 	s := h.send(t, ask("再問一次"))
-	h.wait(t, "deleting the public placeholder", func(c fakediscord.Call) bool {
-		return c.Method == "DELETE" && c.Path == h.srv.OriginalPath(s.Token)
-	})
-	f := h.wait(t, "an ephemeral follow-up", func(c fakediscord.Call) bool {
-		return c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token
-	}).JSON()
-	if flags(f)&64 == 0 || !strings.Contains(fmt.Sprint(f["content"]), "稍後") {
-		t.Errorf("follow-up %v, want the ephemeral refusal", f)
+	cb := h.callback(t, s)
+	if typ, _ := cb["type"].(float64); typ != 4 || flags(data(cb))&64 == 0 || !strings.Contains(fmt.Sprint(data(cb)["content"]), "稍後") {
+		t.Errorf("callback %v, want the ephemeral refusal as the response", cb)
+	}
+	h.logs.waitFor(t, "request refused or failed")
+	for _, c := range h.srv.Calls() {
+		if c.Method == "DELETE" || c.Method == "PATCH" || strings.HasPrefix(c.Path, "/webhooks/") {
+			t.Errorf("a refusal answered at once made another call: %s %s", c.Method, c.Path)
+		}
 	}
 }
 
@@ -729,7 +855,7 @@ func TestVoteButtons(t *testing.T) {
 	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	s := h.send(t, ask("立場？"))
-	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
+	h.reply(t, s, hasVotes)
 	msgID := h.srv.OriginalID(s.Token)
 	// The bot learns the message id from the edit's response: wait for it.
 	h.logs.waitFor(t, "answer delivered")
@@ -873,7 +999,7 @@ func TestLongAnswerSplitIntoFollowups(t *testing.T) {
 		return bot.Reply{Question: req.Text, Grounded: true, Answer: answer, Citations: cites, Mode: "llm", Lang: bot.Traditional}
 	})
 	s := h.send(t, ask("長答案"))
-	first := h.edit(t, s, hasEmbeds)
+	first := h.reply(t, s, hasEmbeds)
 	isFollowup := func(c fakediscord.Call) bool {
 		return c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token
 	}
@@ -922,7 +1048,7 @@ func TestGatewayDropIsSurvived(t *testing.T) {
 	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	s := h.send(t, ask("第一個問題"))
-	h.edit(t, s, hasEmbeds)
+	h.reply(t, s, hasEmbeds)
 	h.srv.DropGateway()
 	if err := h.srv.WaitSessions(h.ctx, 2); err != nil {
 		t.Fatalf("no reconnect: %v", err)
@@ -931,7 +1057,7 @@ func TestGatewayDropIsSurvived(t *testing.T) {
 		t.Errorf("%d resumes, want 1 (discordgo should resume, not identify again)", r)
 	}
 	s2 := h.send(t, ask("第二個問題"))
-	h.edit(t, s2, hasEmbeds)
+	h.reply(t, s2, hasEmbeds)
 	if !strings.Contains(h.logs.String(), "disconnected") {
 		t.Error("the disconnect was not logged")
 	}
@@ -1043,5 +1169,5 @@ func TestPanickingHandlerIsSurvived(t *testing.T) {
 	h.send(t, ask("第一個問題"))
 	h.logs.waitFor(t, "panicked")
 	s := h.send(t, ask("第二個問題"))
-	h.edit(t, s, hasEmbeds)
+	h.reply(t, s, hasEmbeds)
 }

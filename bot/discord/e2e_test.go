@@ -52,7 +52,7 @@ func TestEndToEndAskAndCite(t *testing.T) {
 	h := startWith(t, fakediscord.Options{}, Config{}, b)
 
 	s := h.send(t, ask("上合组织秘书处设在哪里?"))
-	final := h.edit(t, s, hasEmbeds)
+	final := h.reply(t, s, hasEmbeds)
 	if !containsLabel(final, "一¶7") {
 		t.Errorf("answer fields %q, want 一¶7", fieldLabels(final))
 	}
@@ -62,7 +62,7 @@ func TestEndToEndAskAndCite(t *testing.T) {
 
 	s = h.send(t, fakediscord.Interaction{Name: "cite", Member: member(0),
 		Options: []fakediscord.Option{{Name: "label", Type: fakediscord.OptionString, Value: "3.4"}}})
-	final = h.edit(t, s, hasEmbeds)
+	final = h.reply(t, s, hasEmbeds)
 	var want []string
 	ps, err := corpus.Default().Resolve("三(四)")
 	if err != nil {
@@ -98,7 +98,7 @@ func TestEndToEndReload(t *testing.T) {
 			in.Attachments = []fakediscord.Attachment{{ID: "9", Filename: name, Size: len(body), URL: url}}
 		}
 		s := h.send(t, in)
-		return h.edit(t, s, func(m map[string]any) bool { return m["content"] != nil && m["content"] != "" })
+		return h.reply(t, s, func(m map[string]any) bool { return m["content"] != nil && m["content"] != "" })
 	}
 
 	// A member without permission is refused and the index stays.
@@ -122,7 +122,7 @@ func TestEndToEndReload(t *testing.T) {
 		t.Fatal("the admin's reload did not swap the index")
 	}
 	s := h.send(t, ask("上合组织秘书处设在哪里?"))
-	final := h.edit(t, s, hasEmbeds)
+	final := h.reply(t, s, hasEmbeds)
 	if !strings.Contains(fmt.Sprint(fieldsOf(final)), "設在上海的秘書處") {
 		t.Errorf("answer after reload does not quote the new text: %q", fieldsOf(final))
 	}
@@ -134,14 +134,12 @@ func TestEndToEndRateLimitAndMention(t *testing.T) {
 	h := startWith(t, fakediscord.Options{}, Config{}, b)
 	for i := range 2 {
 		s := h.send(t, ask("上合组织秘书处设在哪里?"))
-		if final := h.edit(t, s, hasEmbeds); !containsLabel(final, "一¶7") {
+		if final := h.reply(t, s, hasEmbeds); !containsLabel(final, "一¶7") {
 			t.Fatalf("question %d not answered", i+1)
 		}
 	}
 	s := h.send(t, ask("上合组织秘书处设在哪里?"))
-	f := h.wait(t, "an ephemeral rate-limit follow-up", func(c fakediscord.Call) bool {
-		return c.Method == "POST" && c.Path == "/webhooks/"+h.srv.AppID+"/"+s.Token
-	}).JSON()
+	f := h.reply(t, s, func(m map[string]any) bool { return m["content"] != nil })
 	if flags(f)&64 == 0 || !strings.Contains(fmt.Sprint(f["content"]), "提问太快了") {
 		t.Errorf("third question: %v, want an ephemeral rate-limit message", f)
 	}

@@ -28,10 +28,17 @@ func ExampleRun() {
 	if err != nil {
 		fmt.Println(err)
 	}
-	var cmds []struct{ Name string }
+	var cmds []struct {
+		Name string
+		Type int
+	}
 	_ = json.Unmarshal(put.Body, &cmds)
 	var names []string
 	for _, c := range cmds {
+		if c.Type == 3 {
+			names = append(names, "and on any message: "+c.Name)
+			continue
+		}
 		names = append(names, "/"+c.Name)
 	}
 	fmt.Println(strings.Join(names, " "))
@@ -39,6 +46,6 @@ func ExampleRun() {
 	stop()
 	fmt.Println("Run returned:", <-done)
 	// Output:
-	// /ask /cite /reload /help
+	// /ask /cite /reload /help and on any message: Ask citebot
 	// Run returned: <nil>
 }

@@ -22,10 +22,16 @@ import (
 // transportName tells the bot where a request came from.
 const transportName = "discord"
 
-// Custom ids of the vote buttons.
+// Custom ids of the buttons under an answer. A passage button carries the
+// answer's language and the label ("citebot:passage:en:一¶7"), so it works
+// on any answer, also one from before a restart; the others find what
+// they need by the message's id.
 const (
-	voteUp   = "citebot:vote:up"
-	voteDown = "citebot:vote:down"
+	voteUp        = "citebot:vote:up"
+	voteDown      = "citebot:vote:down"
+	howID         = "citebot:how"
+	postID        = "citebot:post"
+	passagePrefix = "citebot:passage:"
 )
 
 // locale maps a Discord locale to the bot's reply languages: what an
@@ -40,12 +46,22 @@ func locale(l discordgo.Locale) bot.Lang {
 	return bot.English
 }
 
-// answered is what a message answered, kept so a vote can be recorded.
+// answered is what a message answered, kept for its buttons: a vote is
+// recorded with it, "how I found this" shows its trace.
 type answered struct {
 	Question string
 	Labels   []string
 	Mode     bot.Mode
 	Model    string
+	Lang     bot.Lang
+	Trace    *bot.Trace
+}
+
+// postable is a private answer that its asker may post publicly, once.
+type postable struct {
+	mu     sync.Mutex
+	reply  bot.Reply
+	posted bool
 }
 
 // job is one interaction being answered.
@@ -56,6 +72,17 @@ type job struct {
 	// hctx bounds the bot's work, dctx every REST call (see adapter).
 	hctx, dctx context.Context
 	acked      bool // the interaction's first response was sent
+	// lang is the language of the adapter's own words for this
+	// interaction: the question's, else the asker's Discord locale.
+	lang bot.Lang
+	// downloads are attachments to fetch before the bot is asked.
+	downloads []*discordgo.MessageAttachment
+}
+
+// replyOpts say how a reply to an interaction is shown.
+type replyOpts struct {
+	ephemeral bool // to the asker only
+	postable  bool // a private answer gets a "post publicly" button
 }
 
 // onEvent takes INTERACTION_CREATE from the raw gateway event rather than
@@ -153,25 +180,29 @@ func (a *adapter) interaction(i *discordgo.Interaction, perms bot.Perms, receive
 	defer cancelH()
 	dctx, cancelD := context.WithTimeout(a.finish, interactionTimeout)
 	defer cancelD()
-	j := &job{i: i, perms: perms, received: received, hctx: hctx, dctx: dctx}
+	j := &job{i: i, perms: perms, received: received, hctx: hctx, dctx: dctx, lang: locale(i.Locale)}
 	defer func() {
 		// A bug here must still leave the user a word, not a spinner.
 		if p := recover(); p != nil {
 			a.log.Error("discord: interaction handler panicked", "interaction", i.ID, "panic", p, "stack", string(debug.Stack()))
 			if j.acked {
-				a.followupError(dctx, i)
+				a.followupError(j)
 			} else {
-				a.respondNow(j, bot.Say(locale(i.Locale), bot.MsgFailed))
+				a.respondNow(j, bot.Say(j.lang, bot.MsgFailed))
 			}
 		}
 	}()
+	if a.cfg.NoDMs && i.GuildID == "" && i.Type != discordgo.InteractionApplicationCommandAutocomplete {
+		a.respondNow(j, bot.Say(j.lang, bot.MsgDMsOff))
+		return
+	}
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
 		a.command(j)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		a.autocomplete(j)
 	case discordgo.InteractionMessageComponent:
-		a.vote(j)
+		a.component(j)
 	default:
 		a.log.Debug("discord: unhandled interaction type", "type", i.Type.String())
 	}
@@ -204,80 +235,102 @@ func optionString(opts []*discordgo.ApplicationCommandInteractionDataOption, nam
 	return ""
 }
 
-// command answers a slash command: defer at once (Discord allows 3 seconds),
-// then let the bot work and edit the response.
+// command answers an application command from the table of commands.
 func (a *adapter) command(j *job) {
 	i := j.i
-	lang := locale(i.Locale)
 	data, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
 	if !ok {
 		// discordgo could not read the command (no data, options that are
 		// not a list): say so rather than fail without a word.
 		a.log.Warn("discord: a command without readable data", "interaction", i.ID)
-		a.respondNow(j, bot.Say(lang, bot.MsgUnknownCommand))
+		a.respondNow(j, bot.Say(j.lang, bot.MsgUnknownCommand))
+		return
+	}
+	c := commandNamed(data.Name)
+	if c == nil {
+		a.respondNow(j, bot.Say(j.lang, bot.MsgUnknownCommand))
 		return
 	}
 	req := requester(j)
+	req.Kind, req.Lang = c.kind, j.lang
 	req.Conversation = a.conversation(i.ChannelID, i.GuildID)
-	req.Lang = lang
-	ephemeral := false
-	var atts []*discordgo.MessageAttachment
-	switch data.Name {
-	case "ask":
-		req.Kind, req.Text = bot.KindAsk, optionString(data.Options, "question")
-	case "cite":
-		req.Kind, req.Text = bot.KindCite, optionString(data.Options, "label")
-	case "help":
-		req.Kind, ephemeral = bot.KindHelp, true
-	case "reload":
-		req.Kind, ephemeral = bot.KindReload, true
-		for _, name := range reloadFileOptions {
-			if id := optionString(data.Options, name); id != "" && data.Resolved != nil && data.Resolved.Attachments[id] != nil {
-				atts = append(atts, data.Resolved.Attachments[id])
+	if refusal := c.request(a, j, data, &req); refusal != "" {
+		a.respondNow(j, refusal)
+		return
+	}
+	j.lang = bot.LanguageOf(req.Text, req.Lang)
+	reply := a.respond(j, replyOpts{ephemeral: c.ephemeral, postable: c.postable}, func(progress func(bot.Reply)) (bot.Reply, bool) {
+		for _, att := range j.downloads {
+			body, err := a.fetch(j.dctx, att.URL)
+			if err != nil {
+				a.logErr(i, "downloading the attachment "+att.Filename, err)
+				return bot.Reply{Answer: bot.Say(j.lang, bot.MsgDownloadFailed), Mode: bot.ModeError, Private: true, Lang: j.lang, Err: err}, true
 			}
+			req.Attachments = append(req.Attachments, bot.Attachment{Name: att.Filename, Data: body})
 		}
-		// Refuse before downloading anything.
-		if msg := a.checkAttachments(atts, req.Lang); msg != "" {
-			a.respondNow(j, msg)
-			return
-		}
-	default:
-		a.respondNow(j, bot.Say(req.Lang, bot.MsgUnknownCommand))
-		return
-	}
-
-	if err := a.deferResponse(j, ephemeral); err != nil {
-		a.logErr(i, "deferring the response", err)
-		return
-	}
-	for _, att := range atts {
-		body, err := a.fetch(j.dctx, att.URL)
-		if err != nil {
-			a.logErr(i, "downloading the attachment "+att.Filename, err)
-			a.deliver(j, bot.Reply{Answer: bot.Say(req.Lang, bot.MsgDownloadFailed), Mode: bot.ModeError, Private: true, Lang: req.Lang}, ephemeral)
-			return
-		}
-		req.Attachments = append(req.Attachments, bot.Attachment{Name: att.Filename, Data: body})
-	}
-
-	p := a.startProgress(j)
-	reply, ok := a.handle(j.hctx, req, p.push)
-	p.stop()
-	if !ok || (reply.Err != nil && a.shuttingDown()) {
-		reply = restarting(req.Lang)
-	}
-	if reply.Err != nil {
-		// A refusal (rate limit, unknown label) is the user's business,
-		// and its error may quote what they typed: not for warn.
-		a.log.Debug("discord: request refused or failed", "command", data.Name, "user", req.UserID, "err", a.red.err(reply.Err))
-	}
-	a.deliver(j, reply, ephemeral)
+		return a.handle(j.hctx, req, progress)
+	})
 	if req.Kind == bot.KindReload && reply.Err == nil {
 		// The commands describe the document: describe the new one.
 		if err := a.register(j.dctx, a.appID, a.cfg.GuildID); err != nil {
 			a.log.Warn("discord: registering the commands for the reloaded document", "err", a.red.err(err))
 		}
 	}
+}
+
+// respond runs work, the bot's answer to an interaction, and delivers its
+// reply. A reply within respondWithin of the interaction is the response
+// itself; otherwise, or as soon as the answer starts streaming, the
+// response is deferred (Discord's "thinking…") and edited as the answer
+// grows. It returns the reply delivered.
+func (a *adapter) respond(j *job, o replyOpts, work func(progress func(bot.Reply)) (bot.Reply, bool)) bot.Reply {
+	type result struct {
+		r  bot.Reply
+		ok bool
+	}
+	done := make(chan result, 1)
+	p := newProgress(a.editInterval, a.renderProgress, func(err error) {
+		if !errors.Is(err, context.Canceled) {
+			a.logErr(j.i, "editing progress", err)
+		}
+	})
+	go func() {
+		r, ok := work(p.push)
+		done <- result{r, ok}
+	}()
+	timer := time.NewTimer(time.Until(j.received.Add(a.respondWithin)))
+	defer timer.Stop()
+	var res result
+	deferred := false
+	select {
+	case res = <-done:
+	case <-p.first:
+		deferred = true
+	case <-timer.C:
+		deferred = true
+	}
+	if deferred {
+		if err := a.deferResponse(j, o.ephemeral); err != nil {
+			a.logErr(j.i, "deferring the response", err)
+			return bot.Reply{Err: err}
+		}
+		p.start(func(m outMessage) error {
+			_, err := a.edit(j.dctx, j.i, m, nil)
+			return err
+		})
+		res = <-done
+		p.stop()
+	}
+	if !res.ok || (res.r.Err != nil && a.shuttingDown()) {
+		res.r = restarting(j.lang)
+	}
+	if res.r.Err != nil {
+		// A refusal (rate limit, unknown label) is the user's business,
+		// and its error may quote what they typed: not for warn.
+		a.log.Debug("discord: request refused or failed", "interaction", j.i.ID, "err", a.red.err(res.r.Err))
+	}
+	a.deliver(j, res.r, o, deferred)
+	return res.r
 }
 
 // restarting is the reply shown in place of an answer a shutdown cut off.
@@ -417,15 +470,60 @@ func (a *adapter) deferResponse(j *job, ephemeral bool) error {
 
 // respondNow answers ephemerally without deferring, for quick refusals.
 func (a *adapter) respondNow(j *job, msg string) {
-	err := a.callback(j, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseChannelMessageWithSource,
-		Data: &discordgo.InteractionResponseData{
-			Content: truncate(escapeMarkup(msg), maxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
-		},
-	})
-	if err != nil {
+	if _, err := a.respondWith(j, outMessage{Content: truncate(escapeMarkup(msg), maxContent)}, nil, true, false); err != nil {
 		a.logErr(j.i, "responding", err)
 	}
+}
+
+// respondWith makes m the interaction's response. When the message's id
+// is wanted (its buttons need it), Discord is asked to return the
+// message, and asked again for it when it does not.
+func (a *adapter) respondWith(j *job, m outMessage, comps []discordgo.MessageComponent, ephemeral, want bool) (*discordgo.Message, error) {
+	data := &discordgo.InteractionResponseData{Content: m.Content, Embeds: m.Embeds, Components: comps, AllowedMentions: noMentions()}
+	if ephemeral {
+		data.Flags = discordgo.MessageFlagsEphemeral
+	}
+	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data}
+	ctx, cancel := context.WithDeadline(j.dctx, j.received.Add(ackWindow))
+	defer cancel()
+	url := discordgo.EndpointInteractionResponse(j.i.ID, j.i.Token)
+	if want {
+		url += "?with_response=true"
+	}
+	body, err := a.call(ctx, http.MethodPost, url, resp)
+	if err != nil {
+		return nil, err
+	}
+	j.acked = true
+	if !want {
+		return nil, nil
+	}
+	var cb struct {
+		Interaction struct {
+			ResponseMessageID string `json:"response_message_id"`
+		} `json:"interaction"`
+		Resource struct {
+			Message *discordgo.Message `json:"message"`
+		} `json:"resource"`
+	}
+	if len(body) > 0 && json.Unmarshal(body, &cb) == nil {
+		if msg := cb.Resource.Message; msg != nil && msg.ID != "" {
+			return msg, nil
+		}
+		if id := cb.Interaction.ResponseMessageID; id != "" {
+			return &discordgo.Message{ID: id}, nil
+		}
+	}
+	// A server that ignores with_response: read the response back.
+	body, err = a.call(j.dctx, http.MethodGet, discordgo.EndpointInteractionResponseActions(j.i.AppID, j.i.Token), nil)
+	if err != nil {
+		return nil, err
+	}
+	var msg discordgo.Message
+	if err := json.Unmarshal(body, &msg); err != nil {
+		return nil, fmt.Errorf("discord: reading the response: %w", err)
+	}
+	return &msg, nil
 }
 
 func (a *adapter) logErr(i *discordgo.Interaction, what string, err error) {
@@ -433,51 +531,48 @@ func (a *adapter) logErr(i *discordgo.Interaction, what string, err error) {
 	a.log.Error("discord: "+what, "interaction", i.ID, "err", a.red.with(i.Token).err(err))
 }
 
-// voteButtons are the 👍/👎 under an answer.
-func voteButtons() []discordgo.MessageComponent {
-	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-		discordgo.Button{CustomID: voteUp, Emoji: &discordgo.ComponentEmoji{Name: "👍"}, Style: discordgo.SecondaryButton},
-		discordgo.Button{CustomID: voteDown, Emoji: &discordgo.ComponentEmoji{Name: "👎"}, Style: discordgo.SecondaryButton},
-	}}}
-}
-
-// votable says whether a reply is an answer worth a 👍/👎.
-func votable(r bot.Reply) bool {
-	return !r.Private && r.Err == nil && r.Mode != bot.ModeHelp && r.Mode != bot.ModeReload && r.Mode != bot.ModeError &&
-		strings.TrimSpace(r.Answer) != ""
-}
-
-// deliver replaces the deferred response with the reply, then sends any
-// further messages as follow-ups. A private reply to a public deferral
-// deletes the public placeholder and answers ephemerally instead.
+// deliver sends a reply to an interaction. Answered at once (deferred
+// false), the first message is the interaction's response; deferred, it
+// replaces the "thinking…" response, and a private reply to a public
+// deferral deletes the public placeholder and answers ephemerally. The
+// other messages follow as follow-ups.
 //
 // Nothing the reply replaces may stay: when the final edit fails, the
 // response (which may show a partial answer) is deleted and the reply
 // sent as follow-ups; when a public placeholder cannot be deleted, it
 // says that the asker was answered privately.
-func (a *adapter) deliver(j *job, r bot.Reply, ephemeral bool) {
+func (a *adapter) deliver(j *job, r bot.Reply, o replyOpts, deferred bool) {
 	i, ctx := j.i, j.dctx
 	lang := r.Lang
 	if lang == "" {
-		lang = locale(i.Locale)
+		lang = j.lang
 	}
-	msgs := renderReply(r)
+	msgs := a.render(r)
 	if len(msgs) == 0 {
 		msgs = []outMessage{{Content: bot.Say(lang, bot.MsgFailed)}}
 	}
-	if r.Private && !ephemeral {
+	private := o.ephemeral || r.Private
+	set := buttonsFor(r, private, o.postable)
+	comps := components(r, lang, set)
+	if !deferred {
+		msg, err := a.respondWith(j, msgs[0], comps, private, set.remembered())
+		if err != nil {
+			a.logErr(i, "answering the interaction", err)
+			return
+		}
+		a.remember(msg, r, lang, set)
+		a.followups(j, msgs[1:], nil, private)
+		return
+	}
+	if r.Private && !o.ephemeral {
 		if err := a.deleteOriginal(ctx, i); err != nil {
 			a.logErr(i, "deleting the public placeholder", err)
 			if _, err := a.edit(ctx, i, outMessage{Content: bot.Say(lang, bot.MsgAnsweredPrivately)}, nil); err != nil {
 				a.logErr(i, "replacing the public placeholder", err)
 			}
 		}
-		a.followups(ctx, i, msgs, nil, true)
+		a.followups(j, msgs, nil, true)
 		return
-	}
-	var comps []discordgo.MessageComponent
-	if votable(r) && !ephemeral {
-		comps = voteButtons()
 	}
 	msg, err := a.edit(ctx, i, msgs[0], comps)
 	if err != nil {
@@ -485,27 +580,37 @@ func (a *adapter) deliver(j *job, r bot.Reply, ephemeral bool) {
 		if err := a.deleteOriginal(ctx, i); err != nil {
 			a.logErr(i, "deleting the response after a failed edit", err)
 		}
-		if first, ok := a.followups(ctx, i, msgs, comps, ephemeral); ok && comps != nil && first != nil {
-			a.remember(first, r)
+		if first, ok := a.followups(j, msgs, comps, o.ephemeral); ok {
+			a.remember(first, r, lang, set)
 		}
 		return
 	}
-	if comps != nil && msg != nil {
-		a.remember(msg, r)
-		a.log.Debug("discord: answer delivered", "message", msg.ID, "interaction", i.ID)
-	}
-	a.followups(ctx, i, msgs[1:], nil, ephemeral)
+	a.remember(msg, r, lang, set)
+	a.followups(j, msgs[1:], nil, o.ephemeral)
 }
 
-// remember keeps what a message answered, for its votes.
-func (a *adapter) remember(msg *discordgo.Message, r bot.Reply) {
-	a.votes.Put(msg.ID, answered{Question: r.Question, Labels: citedLabels(r), Mode: r.Mode, Model: r.Model})
+// remember keeps what a message answered, for the buttons under it that
+// need it: votes and "how I found this" the answer's outline, "post
+// publicly" the whole answer.
+func (a *adapter) remember(msg *discordgo.Message, r bot.Reply, lang bot.Lang, set buttonSet) {
+	if msg == nil || msg.ID == "" || !set.remembered() {
+		return
+	}
+	if set.votes || set.how {
+		a.votes.Put(msg.ID, answered{Question: r.Question, Labels: citedLabels(r), Mode: r.Mode, Model: r.Model,
+			Lang: lang, Trace: r.Trace})
+	}
+	if set.post {
+		a.postable.Put(msg.ID, &postable{reply: r})
+	}
+	a.log.Debug("discord: answer delivered", "message", msg.ID)
 }
 
 // followups sends msgs as follow-up messages, the first with comps; it
 // returns the first message sent and whether all were. A failure ends the
 // sending with a private error notice.
-func (a *adapter) followups(ctx context.Context, i *discordgo.Interaction, msgs []outMessage, comps []discordgo.MessageComponent, ephemeral bool) (*discordgo.Message, bool) {
+func (a *adapter) followups(j *job, msgs []outMessage, comps []discordgo.MessageComponent, ephemeral bool) (*discordgo.Message, bool) {
+	ctx, i := j.dctx, j.i
 	var first *discordgo.Message
 	for n, m := range msgs {
 		var c []discordgo.MessageComponent
@@ -516,7 +621,7 @@ func (a *adapter) followups(ctx context.Context, i *discordgo.Interaction, msgs 
 		if err != nil {
 			a.logErr(i, "sending a follow-up", err)
 			if !ephemeral || n > 0 {
-				a.followupError(ctx, i)
+				a.followupError(j)
 			}
 			return first, false
 		}
@@ -571,44 +676,76 @@ func (a *adapter) followup(ctx context.Context, i *discordgo.Interaction, m outM
 }
 
 // followupError tells the user something went wrong, best effort.
-func (a *adapter) followupError(ctx context.Context, i *discordgo.Interaction) {
-	if _, err := a.followup(ctx, i, outMessage{Content: bot.Say(locale(i.Locale), bot.MsgFailed)}, nil, true); err != nil {
-		a.logErr(i, "sending the error notice", err)
+func (a *adapter) followupError(j *job) {
+	if _, err := a.followup(j.dctx, j.i, outMessage{Content: bot.Say(j.lang, bot.MsgFailed)}, nil, true); err != nil {
+		a.logErr(j.i, "sending the error notice", err)
 	}
 }
 
-// progress edits the deferred response in place while an answer streams,
-// at most once per editInterval; stop waits for an edit in flight so the
-// final edit is always the last one. The bot sends only checked text; a
-// reply with no text withdraws what was shown.
+// progress shows an answer while it streams, editing one message in
+// place at most once per interval: the deferred response of an
+// interaction, or the message a mention's answer started. Until start, it
+// only keeps the latest reply and signals first; stop waits for an edit in
+// flight so the final edit is always the last one. The bot sends only
+// checked text; a reply with no text withdraws what was shown.
 type progress struct {
-	a    *adapter
-	j    *job
-	mu   sync.Mutex
-	last *bot.Reply
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
+	interval time.Duration
+	render   func(bot.Reply) outMessage
+	logErr   func(error)
+	edit     func(outMessage) error // set by start
+
+	mu      sync.Mutex
+	last    *bot.Reply
+	started bool
+	first   chan struct{} // a reply came before start
+	wake    chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
 }
 
-func (a *adapter) startProgress(j *job) *progress {
-	p := &progress{a: a, j: j, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
-	go p.loop()
-	return p
+func newProgress(interval time.Duration, render func(bot.Reply) outMessage, logErr func(error)) *progress {
+	return &progress{interval: interval, render: render, logErr: logErr, first: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 // push records the newest partial reply; the loop sends the latest one.
 func (p *progress) push(r bot.Reply) {
 	p.mu.Lock()
 	p.last = &r
+	c := p.first
+	if p.started {
+		c = p.wake
+	}
 	p.mu.Unlock()
 	select {
-	case p.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
 
+// start begins editing with edit, showing any reply pushed before.
+func (p *progress) start(edit func(outMessage) error) {
+	p.mu.Lock()
+	p.edit, p.started = edit, true
+	pending := p.last != nil
+	p.mu.Unlock()
+	if pending {
+		select {
+		case p.wake <- struct{}{}:
+		default: // a push since has woken it
+		}
+	}
+	go p.loop()
+}
+
+// stop ends the edits; the last one has returned when it returns.
 func (p *progress) stop() {
+	p.mu.Lock()
+	started := p.started
+	p.mu.Unlock()
+	if !started {
+		return
+	}
 	close(p.quit)
 	<-p.done
 }
@@ -622,7 +759,7 @@ func (p *progress) loop() {
 			return
 		case <-p.wake:
 		}
-		if wait := p.a.editInterval - time.Since(sent); wait > 0 {
+		if wait := p.interval - time.Since(sent); wait > 0 {
 			t := time.NewTimer(wait)
 			select {
 			case <-p.quit:
@@ -640,10 +777,10 @@ func (p *progress) loop() {
 		}
 		m := outMessage{Content: "…"} // withdrawn: back to a placeholder
 		if strings.TrimSpace(r.Answer) != "" {
-			m = renderProgress(*r)
+			m = p.render(*r)
 		}
-		if _, err := p.a.edit(p.j.dctx, p.j.i, m, nil); err != nil && !errors.Is(err, context.Canceled) {
-			p.a.logErr(p.j.i, "editing progress", err)
+		if err := p.edit(m); err != nil {
+			p.logErr(err)
 		}
 		sent = time.Now()
 	}
@@ -676,40 +813,114 @@ func (a *adapter) autocomplete(j *job) {
 	}
 }
 
-// vote records a 👍/👎 click and thanks the user privately. A user's
-// second vote on an answer replaces the first (the bot keeps the latest).
-func (a *adapter) vote(j *job) {
+// component answers a click on a button under an answer.
+func (a *adapter) component(j *job) {
 	i := j.i
-	lang := locale(i.Locale)
 	data, ok := i.Data.(discordgo.MessageComponentInteractionData)
 	if !ok {
 		a.log.Warn("discord: a button click without readable data", "interaction", i.ID)
-		a.respondNow(j, bot.Say(lang, bot.MsgFailed))
+		a.respondNow(j, bot.Say(j.lang, bot.MsgFailed))
 		return
 	}
-	if data.CustomID != voteUp && data.CustomID != voteDown {
-		return
+	switch id := data.CustomID; {
+	case id == voteUp || id == voteDown:
+		a.vote(j, id == voteUp)
+	case id == howID:
+		a.how(j)
+	case id == postID:
+		a.post(j)
+	case strings.HasPrefix(id, passagePrefix):
+		a.passage(j, strings.TrimPrefix(id, passagePrefix))
+	default:
+		// A button of an older version of the bot.
+		a.log.Debug("discord: unknown button", "interaction", i.ID)
+		a.respondNow(j, bot.Say(j.lang, bot.MsgExpired))
 	}
-	if i.Message == nil {
-		a.respondNow(j, bot.Say(lang, bot.MsgVoteExpired))
-		return
+}
+
+// clicked is what the bot remembers of the message a button is under, in
+// the language the answer was written in.
+func (a *adapter) clicked(j *job) (answered, bool) {
+	if j.i.Message == nil {
+		return answered{}, false
 	}
-	rec, ok := a.votes.Get(i.Message.ID)
+	rec, ok := a.votes.Get(j.i.Message.ID)
+	if ok && rec.Lang != "" {
+		j.lang = rec.Lang
+	}
+	return rec, ok
+}
+
+// vote records a 👍/👎 click and thanks the user privately. A user's
+// second vote on an answer replaces the first (the bot keeps the latest).
+func (a *adapter) vote(j *job, up bool) {
+	i := j.i
+	rec, ok := a.clicked(j)
 	if !ok {
-		a.respondNow(j, bot.Say(lang, bot.MsgVoteExpired))
+		a.respondNow(j, bot.Say(j.lang, bot.MsgVoteExpired))
 		return
 	}
 	req := requester(j)
 	vctx, cancel := context.WithTimeout(j.dctx, voteTimeout)
 	err := a.h.RecordVote(vctx, bot.Vote{
-		UserID: req.UserID, Up: data.CustomID == voteUp, Question: rec.Question,
+		UserID: req.UserID, Up: up, Question: rec.Question,
 		Labels: append([]string(nil), rec.Labels...), Mode: rec.Mode, Model: rec.Model, AnswerID: i.Message.ID,
 	})
 	cancel()
 	if err != nil {
 		a.logErr(i, "recording a vote", err)
-		a.respondNow(j, bot.Say(lang, bot.MsgFailed))
+		a.respondNow(j, bot.Say(j.lang, bot.MsgFailed))
 		return
 	}
-	a.respondNow(j, bot.Say(lang, bot.MsgThanks))
+	a.respondNow(j, bot.Say(j.lang, bot.MsgThanks))
+}
+
+// how shows, privately, how the answer above the button was found.
+func (a *adapter) how(j *job) {
+	rec, ok := a.clicked(j)
+	if !ok || rec.Trace == nil {
+		a.respondNow(j, bot.Say(j.lang, bot.MsgExpired))
+		return
+	}
+	if _, err := a.respondWith(j, renderTrace(*rec.Trace, j.lang, a.cfg.PublicURL), nil, true, false); err != nil {
+		a.logErr(j.i, "showing how an answer was found", err)
+	}
+}
+
+// post posts a private answer publicly in its channel, once.
+func (a *adapter) post(j *job) {
+	var p *postable
+	if j.i.Message != nil {
+		p, _ = a.postable.Get(j.i.Message.ID)
+	}
+	if p == nil {
+		a.respondNow(j, bot.Say(j.lang, bot.MsgExpired))
+		return
+	}
+	p.mu.Lock()
+	posted := p.posted
+	p.posted = true
+	r := p.reply
+	p.mu.Unlock()
+	j.lang = r.Lang
+	if posted {
+		a.respondNow(j, bot.Say(j.lang, bot.MsgAlreadyPosted))
+		return
+	}
+	a.respond(j, replyOpts{}, func(func(bot.Reply)) (bot.Reply, bool) { return r, true })
+}
+
+// passage shows, privately, the paragraph a button names with the ones
+// before and after it; arg is "lang:label".
+func (a *adapter) passage(j *job, arg string) {
+	lang, label, _ := strings.Cut(arg, ":")
+	switch l := bot.Lang(lang); l {
+	case bot.Simplified, bot.Traditional, bot.English:
+		j.lang = l
+	}
+	req := requester(j)
+	req.Kind, req.Text, req.Lang = bot.KindPassage, label, j.lang
+	a.respond(j, replyOpts{ephemeral: true}, func(func(bot.Reply)) (bot.Reply, bool) {
+		return a.handle(j.hctx, req, nil)
+	})
 }

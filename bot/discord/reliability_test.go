@@ -100,7 +100,7 @@ func TestUncheckedModelTextNeverReachesDiscord(t *testing.T) {
 	fu := h.wait(t, "the answer as a follow-up", func(c fakediscord.Call) bool {
 		return isFollowupOf(h, s)(c) && strings.Contains(string(c.Body), "設在北京的秘書處")
 	}).JSON()
-	if len(buttons(fu)) != 2 || flags(fu)&64 != 0 {
+	if !hasVotes(fu) || flags(fu)&64 != 0 {
 		t.Errorf("follow-up %v: want the public answer with its vote buttons", fu)
 	}
 	for _, body := range sent(h) {
@@ -131,7 +131,7 @@ func TestModelAndPassageMarkupIsData(t *testing.T) {
 		"See [the official notice](https://evil.example/phish), https://evil.example/x, @here <@123456789012345678> <@&456789012345678901>.")))
 	h := startWith(t, fakediscord.Options{}, Config{}, modelBot(t, srv, doc, bot.Config{}))
 	s := h.send(t, ask("How do I contact the team?"))
-	final := h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
+	final := h.reply(t, s, hasVotes)
 	shown := allText(final)
 	if !strings.Contains(shown, "https://example.org/contact") || len(fieldsOf(final)) != 1 {
 		t.Errorf("the answer lost the document's link or its passage: %s", shown)
@@ -174,7 +174,7 @@ func TestRunawayAnswerIsBounded(t *testing.T) {
 	srv := oaitest.New(t, oaitest.Replies(oaitest.Chunks(sentence, huge[:len(huge)/2], huge[len(huge)/2:])))
 	h := startWith(t, fakediscord.Options{}, Config{}, modelBot(t, srv, nil, bot.Config{}))
 	s := h.send(t, ask(secretariatQ))
-	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
+	h.reply(t, s, hasVotes)
 	h.logs.waitFor(t, "answer delivered")
 	// Follow-ups go out after the final edit returned; the last one is the
 	// one holding the passage.
@@ -268,7 +268,7 @@ func TestAcksDoNotWaitBehindRateLimits(t *testing.T) {
 	h.srv.Inject(func(c fakediscord.Call) bool { return strings.HasSuffix(c.Path, "/callback") },
 		fakediscord.RateLimit(4, true))
 	late := h.send(t, ask("第三個問題"))
-	h.logs.waitFor(t, "deferring the response")
+	h.logs.waitFor(t, "answering the interaction")
 	at = time.Now()
 	acked("the next ack", h.send(t, ask("第四個問題")), at)
 	n := 0
@@ -310,7 +310,7 @@ func TestShutdownKeepsTheGrace(t *testing.T) {
 
 	t.Run("429 on the final edit", func(t *testing.T) {
 		t.Parallel()
-		h := start(t, fakediscord.Options{}, Config{ShutdownGrace: grace})
+		h := start(t, fakediscord.Options{}, Config{ShutdownGrace: grace, respondWithin: time.Nanosecond})
 		gate := make(chan struct{})
 		h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
 			<-gate
@@ -330,7 +330,7 @@ func TestShutdownKeepsTheGrace(t *testing.T) {
 
 	t.Run("an answer that never comes", func(t *testing.T) {
 		t.Parallel()
-		h := start(t, fakediscord.Options{}, Config{ShutdownGrace: grace})
+		h := start(t, fakediscord.Options{}, Config{ShutdownGrace: grace, respondWithin: time.Nanosecond})
 		never := make(chan struct{})
 		t.Cleanup(func() { close(never) })
 		h.bot.setHandle(func(context.Context, bot.Request, func(bot.Reply)) bot.Reply {
@@ -370,7 +370,7 @@ func TestLogsHoldNoTokenOrQuestion(t *testing.T) {
 	t.Parallel()
 	h := start(t, fakediscord.Options{}, Config{})
 	s := h.send(t, ask("第一個問題"))
-	h.edit(t, s, hasEmbeds)
+	h.reply(t, s, hasEmbeds)
 	const question = "我的病歷上寫的藥物能帶出國嗎"
 	in := ask(question)
 	in.Token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnNlY3JldC10b2tlbi12YWx1ZQ"
@@ -380,7 +380,7 @@ func TestLogsHoldNoTokenOrQuestion(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.callback(t, replayed)
-	h.edit(t, replayed, hasEmbeds)
+	h.reply(t, replayed, hasEmbeds)
 	h.logs.waitFor(t, "READY/RESUMED")
 	sc := bufio.NewScanner(strings.NewReader(h.logs.String()))
 	sc.Buffer(nil, 1<<20)
@@ -425,19 +425,30 @@ func TestMalformedInteractionsAreAnswered(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		in   fakediscord.Interaction
+		// answered: the interaction is read well enough to be answered
+		// (publicly); the others get a private message.
+		answered bool
 	}{
-		{"no data", fakediscord.Interaction{Name: "ask", Member: member(0), NoData: true}},
-		{"options a string", fakediscord.Interaction{Name: "ask", Member: member(0), RawOptions: "question=hi"}},
-		{"options of numbers", fakediscord.Interaction{Name: "ask", Member: member(0), RawOptions: []int{1, 2}}},
-		{"a button without data", fakediscord.Interaction{Type: fakediscord.TypeComponent, Member: member(0), NoData: true, MessageID: "1"}},
+		{"no data", fakediscord.Interaction{Name: "ask", Member: member(0), NoData: true}, false},
+		{"options a string", fakediscord.Interaction{Name: "ask", Member: member(0), RawOptions: "question=hi"}, false},
+		{"options of numbers", fakediscord.Interaction{Name: "ask", Member: member(0), RawOptions: []int{1, 2}}, false},
+		{"a button without data", fakediscord.Interaction{Type: fakediscord.TypeComponent, Member: member(0), NoData: true, MessageID: "1"}, false},
+		{"an unknown button", fakediscord.Interaction{Type: fakediscord.TypeComponent, Member: member(0), CustomID: "citebot:nope", MessageID: "1"}, false},
+		{"a passage button with no label", fakediscord.Interaction{Type: fakediscord.TypeComponent, Member: member(0), CustomID: passagePrefix, MessageID: "1"}, true},
+		{"a message command without its message", fakediscord.Interaction{Name: menuName, Member: member(0),
+			Target: &fakediscord.TargetMessage{ID: "1"}}, false},
 		{"permissions a number", fakediscord.Interaction{Name: "ask", Member: member(0), RawPermissions: 8,
-			Options: []fakediscord.Option{{Name: "question", Type: fakediscord.OptionString, Value: "hi"}}}},
+			Options: []fakediscord.Option{{Name: "question", Type: fakediscord.OptionString, Value: "hi"}}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := h.send(t, tc.in)
 			cb := h.callback(t, s)
-			if typ, _ := cb["type"].(float64); typ == 4 && (flags(data(cb))&64 == 0 || data(cb)["content"] == "") {
+			typ, _ := cb["type"].(float64)
+			if !tc.answered && (typ != 4 || flags(data(cb))&64 == 0 || data(cb)["content"] == "") {
 				t.Errorf("reply %v, want a private message", cb)
+			}
+			if tc.answered && typ != 4 && typ != 5 {
+				t.Errorf("reply %v, want an answer", cb)
 			}
 		})
 	}
@@ -464,12 +475,17 @@ func TestMentionReplyRetriedAfter5xx(t *testing.T) {
 // deleted, it says the asker was answered privately instead of "thinking…".
 func TestPlaceholderReplacedWhenItsDeleteFails(t *testing.T) {
 	t.Parallel()
-	h := start(t, fakediscord.Options{}, Config{retryBackoff: 10 * time.Millisecond})
+	h := start(t, fakediscord.Options{}, Config{retryBackoff: 10 * time.Millisecond, respondWithin: time.Nanosecond})
+	// A refusal that comes after the deferral (a failure late in an
+	// answer) has a public placeholder to remove.
 	h.bot.setHandle(func(ctx context.Context, req bot.Request, _ func(bot.Reply)) bot.Reply {
+		if _, err := h.srv.WaitCall(ctx, func(c fakediscord.Call) bool { return strings.HasSuffix(c.Path, "/callback") }); err != nil {
+			return bot.Reply{Err: err}
+		}
 		return bot.Reply{Answer: "提問太頻繁，請稍後再試。", Mode: "error", Private: true, Err: bot.ErrRateLimited, Lang: bot.Traditional}
 	})
+	h.srv.Inject(func(c fakediscord.Call) bool { return c.Method == "DELETE" }, fakediscord.Fault{Status: 500, Times: -1})
 	s := h.send(t, ask("再問一次"))
-	h.srv.Inject(isOriginal(h, s, "DELETE"), fakediscord.Fault{Status: 500, Times: -1})
 	want := bot.Say(bot.Traditional, bot.MsgAnsweredPrivately)
 	h.edit(t, s, func(m map[string]any) bool { return m["content"] == want })
 	f := h.wait(t, "the private reply", isFollowupOf(h, s)).JSON()
@@ -497,26 +513,27 @@ func TestCiteRateLimitAndVotesEndToEnd(t *testing.T) {
 			Options: []fakediscord.Option{{Name: "label", Type: fakediscord.OptionString, Value: "1.7"}}})
 	}
 	for range 2 {
-		h.edit(t, cite(), hasEmbeds)
+		h.reply(t, cite(), hasEmbeds)
 	}
 	third := cite()
-	f := h.wait(t, "the third /cite's refusal", isFollowupOf(h, third)).JSON()
+	f := h.reply(t, third, func(m map[string]any) bool { return m["content"] != nil })
 	if flags(f)&64 == 0 || !strings.Contains(fmt.Sprint(f["content"]), "提問太快了") {
 		t.Errorf("third /cite: %v, want a private rate-limit reply", f)
 	}
 
 	s := h.send(t, ask(secretariatQ))
-	h.edit(t, s, func(m map[string]any) bool { return len(buttons(m)) == 2 })
+	h.reply(t, s, hasVotes)
 	msg := h.srv.OriginalID(s.Token)
 	// The bot learns the message id from the edit's response: wait for it.
-	h.logs.waitFor(t, "message="+msg+" ")
+	h.logs.waitFor(t, "message="+msg+"\n")
 	voter := func(user string) *fakediscord.Member { m := member(0); m.UserID = user; return m }
 	for _, v := range []struct {
 		user, button string
 	}{{"500000000000000001", voteUp}, {"500000000000000001", voteDown}, {"500000000000000009", voteUp}} {
 		cb := h.callback(t, h.send(t, fakediscord.Interaction{Type: fakediscord.TypeComponent, Member: voter(v.user),
 			CustomID: v.button, MessageID: msg}))
-		if c := fmt.Sprint(data(cb)["content"]); !strings.Contains(c, "感謝") {
+		// Thanked in the answer's language, not the voter's locale (zh-TW).
+		if c := fmt.Sprint(data(cb)["content"]); c != bot.Say(bot.Simplified, bot.MsgThanks) {
 			t.Fatalf("vote not recorded: %v", cb)
 		}
 	}

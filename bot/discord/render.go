@@ -91,7 +91,8 @@ func max1(n int) int {
 }
 
 // citationSpans returns the byte ranges [open, close] of bracketed citations
-// such as [三(四)¶2]; a split may fall before open or after close only.
+// such as [三(四)¶2], with the link that follows one directly
+// ([三(四)¶2](https://…)); a split may fall before open or after close only.
 func citationSpans(s string) [][2]int {
 	var spans [][2]int
 	open, runes := -1, 0
@@ -100,7 +101,14 @@ func citationSpans(s string) [][2]int {
 		case r == '[':
 			open, runes = i, 0
 		case r == ']' && open >= 0:
-			spans = append(spans, [2]int{open, i})
+			end := i
+			if rest := s[i+1:]; strings.HasPrefix(rest, "(") {
+				url := rest[1:min(len(rest), maxLinkURL+2)]
+				if j := strings.IndexAny(url, ") \n"); j >= 0 && url[j] == ')' {
+					end = i + 2 + j
+				}
+			}
+			spans = append(spans, [2]int{open, end})
 			open = -1
 		case r == '\n':
 			open = -1
@@ -177,7 +185,7 @@ func cutPoint(s string, max int) int {
 	// Only citations that start before the cut matter; a citation is at most
 	// citationSpanMax+2 runes of at most 4 bytes, so this window holds them.
 	window := s
-	if n := 4*max + 4*(citationSpanMax+2); n < len(window) {
+	if n := 4*max + 4*(citationSpanMax+2) + maxLinkURL + 2; n < len(window) {
 		window = window[:n]
 	}
 	spans := citationSpans(window)
@@ -321,23 +329,39 @@ func embedsWidth(es []*discordgo.MessageEmbed) int {
 	return n
 }
 
-// footerText says how the answer was made, and any notice for the user.
+// footerText says in words where the answer came from, and any notice
+// for the user.
 func footerText(r bot.Reply) string {
 	var parts []string
 	if r.Notice != "" {
 		parts = append(parts, r.Notice)
 	}
-	if r.Mode != "" {
-		m := bot.Say(r.Lang, bot.MsgMode, string(r.Mode))
-		if r.Model != "" {
-			m += " · " + r.Model
-		}
-		parts = append(parts, m)
+	switch {
+	case r.Err != nil || r.Outcome == bot.NotAddressed:
+	case r.Uncertain:
+		parts = append(parts, bot.Say(r.Lang, bot.MsgFooterUncertain))
+	case r.Mode == bot.ModeLLM && r.Model != "":
+		parts = append(parts, bot.Say(r.Lang, bot.MsgFooterModel, r.Model))
+	case r.Mode == bot.ModeLLM, r.Mode == bot.ModeExtractive, r.Mode == bot.ModeSection, r.Mode == bot.ModeCite:
+		parts = append(parts, bot.Say(r.Lang, bot.MsgFooterQuoted))
 	}
 	if r.Removed > 0 {
 		parts = append(parts, bot.Say(r.Lang, bot.MsgRemoved, r.Removed))
 	}
 	return truncate(strings.Join(parts, " · "), maxFooter)
+}
+
+// suggestion is what a not-addressed reply suggests trying instead:
+// asking in other words, or reading the closest sections with /cite.
+func suggestion(r bot.Reply) string {
+	if len(r.Closest) == 0 {
+		return bot.Say(r.Lang, bot.MsgTryRephrase)
+	}
+	lines := make([]string, len(r.Closest))
+	for i, c := range r.Closest {
+		lines[i] = "• `/cite " + strings.ReplaceAll(c.Key, "`", "'") + "` — " + c.Title
+	}
+	return bot.Say(r.Lang, bot.MsgTryRephraseSections, strings.Join(lines, "\n"))
 }
 
 // replyText is the plain text of a reply, with a fallback for empty errors.
@@ -357,13 +381,24 @@ func replyText(r bot.Reply) string {
 // respects Discord's limits, and a reply takes at most maxMessages. Replies
 // with citations become embeds (the answer, then each cited passage with
 // its label, section and text); others are plain text. All text shows as
-// written (see escapeMarkup).
-func renderReply(r bot.Reply) []outMessage {
+// written (see escapeMarkup). With base, the document page's address
+// (CITEBOT_PUBLIC_URL), every cited label links to its paragraph there.
+func renderReply(r bot.Reply, base string) []outMessage {
 	r = escapeReply(r)
 	text := replyText(r)
+	if r.Mode == bot.ModePassage && r.Err == nil && len(r.Citations) > 0 {
+		return renderPassages(r, base)
+	}
 	if len(r.Citations) == 0 {
 		if r.Notice != "" && r.Notice != text {
 			text += "\n\n" + r.Notice
+		}
+		if r.Outcome == bot.NotAddressed && r.Err == nil {
+			text += "\n\n" + suggestion(r)
+		}
+		if r.Mode == bot.ModeHelp && r.Err == nil {
+			// What only Discord has: the message command and the buttons.
+			text += "\n" + bot.Say(r.Lang, bot.MsgHelpDiscord, bot.Say(r.Lang, bot.MsgAskMenu))
 		}
 		var out []outMessage
 		for _, p := range splitText(text, maxContent) {
@@ -384,6 +419,8 @@ func renderReply(r bot.Reply) []outMessage {
 		// The answer quotes its passages in full; the fields below show
 		// them, so the description keeps only the lead line.
 		text = r.Lead
+	} else {
+		text = linkCitations(text, r.Citations, base)
 	}
 	color := colorAnswer
 	if !r.Grounded {
@@ -397,7 +434,8 @@ func renderReply(r bot.Reply) []outMessage {
 		}
 		e := &discordgo.MessageEmbed{Description: p, Color: color}
 		if len(out) == 0 {
-			e.Title = truncate(strings.TrimSpace(r.Question), maxEmbedTitle)
+			// A forum post's question is its title and message: one line.
+			e.Title = truncate(strings.Join(strings.Fields(r.Question), " "), maxEmbedTitle)
 		}
 		out = append(out, outMessage{Embeds: []*discordgo.MessageEmbed{e}})
 	}
@@ -410,16 +448,27 @@ func renderReply(r bot.Reply) []outMessage {
 	}
 
 	// Citations go into fields after the answer, opening a new embed when an
-	// embed is full and a new message when the message is.
+	// embed is full and a new message when the message is. A section's
+	// path is named once, on the first of its passages, and not at all when
+	// the line above is that path (a /cite of one paragraph).
 	cur := &out[len(out)-1]
+	shown := ""
+	if len(r.Citations) > 0 && strings.TrimSpace(r.Lead) == strings.TrimSpace(r.Citations[0].Section) {
+		shown = strings.TrimSpace(r.Lead)
+	}
 	for _, c := range r.Citations {
 		name := c.Label
-		if s := strings.TrimSpace(c.Section); s != "" {
+		if s := strings.TrimSpace(c.Section); s != "" && s != shown {
 			name += " · " + s
+			shown = s
 		}
 		value := strings.TrimSpace(c.Text)
 		if value == "" {
 			value = "—"
+		}
+		if link := labelLink(c.Label, base); link != "" {
+			// Field names show no links: the value opens with one.
+			value = link + "\n" + truncate(value, maxFieldValue-width(link)-1)
 		}
 		f := &discordgo.MessageEmbedField{Name: truncate(name, maxFieldName), Value: truncate(value, maxFieldValue)}
 		fw := width(f.Name) + width(f.Value)
@@ -484,6 +533,13 @@ func escapeReply(r bot.Reply) bot.Reply {
 	r.Answer = escapeMarkup(r.Answer)
 	r.Lead = escapeMarkup(r.Lead)
 	r.Notice = escapeMarkup(r.Notice)
+	if len(r.Closest) > 0 {
+		cs := make([]bot.SectionRef, len(r.Closest))
+		for i, c := range r.Closest {
+			cs[i] = bot.SectionRef{Key: escapeMarkup(c.Key), Title: escapeMarkup(c.Title)}
+		}
+		r.Closest = cs
+	}
 	if len(r.Citations) > 0 {
 		cs := make([]bot.Citation, len(r.Citations))
 		for i, c := range r.Citations {
@@ -495,10 +551,13 @@ func escapeReply(r bot.Reply) bot.Reply {
 	return r
 }
 
+// render renders a reply with the adapter's links.
+func (a *adapter) render(r bot.Reply) []outMessage { return renderReply(r, a.cfg.PublicURL) }
+
 // renderProgress is the in-place preview of a streamed answer: its first
 // message only; the final edit shows the rest.
-func renderProgress(r bot.Reply) outMessage {
-	msgs := renderReply(r)
+func (a *adapter) renderProgress(r bot.Reply) outMessage {
+	msgs := a.render(r)
 	if len(msgs) == 0 {
 		return outMessage{Content: "…"}
 	}

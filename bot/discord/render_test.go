@@ -1,12 +1,16 @@
 package discord
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/citebot/citebot/bot"
+	"github.com/citebot/citebot/internal/anchor"
 )
 
 // citationRE matches what citationSpans treats as a citation.
@@ -132,13 +136,15 @@ func TestRenderReply(t *testing.T) {
 		{"empty error", bot.Reply{Err: errTest, Private: true}, 1, 0, true, false},
 		{"long plain text", bot.Reply{Answer: strings.Repeat("說明。", 1500)}, 3, 0, true, false},
 		{"long answer", bot.Reply{Question: strings.Repeat("問", 300), Answer: long, Citations: cite(3, "原文")}, 0, 3, false, false},
-		{"many citations", bot.Reply{Answer: "答。", Citations: cite(60, strings.Repeat("文", 2000)), Notice: "模型暫時無法使用"}, maxMessages, 16, false, true},
-		{"some citations", bot.Reply{Answer: "答。", Citations: cite(10, strings.Repeat("文", 2000))}, 3, 10, false, false},
+		// The section is named on its first passage only, so five passages
+		// of 1,024 characters fit a message.
+		{"many citations", bot.Reply{Answer: "答。", Citations: cite(60, strings.Repeat("文", 2000)), Notice: "模型暫時無法使用"}, maxMessages, 20, false, true},
+		{"some citations", bot.Reply{Answer: "答。", Citations: cite(10, strings.Repeat("文", 2000))}, 2, 10, false, false},
 		{"huge plain text", bot.Reply{Answer: strings.Repeat("說明。", 40000), Private: true}, maxMessages, 0, true, true},
 		{"empty citation text", bot.Reply{Answer: "答。", Citations: []bot.Citation{{Label: "序言¶3"}}}, 1, 1, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			msgs := renderReply(tc.reply)
+			msgs := renderReply(tc.reply, "")
 			if len(msgs) == 0 || (tc.wantMsgs > 0 && len(msgs) != tc.wantMsgs) {
 				t.Fatalf("%d messages, want %d", len(msgs), tc.wantMsgs)
 			}
@@ -203,7 +209,7 @@ func TestRenderEscapesMarkup(t *testing.T) {
 	bad := "見 [官方公告](https://evil.example/phish) @everyone <@123456789012345678> <@&456789012345678901>"
 	r := bot.Reply{Question: "問 @here", Answer: "答。" + bad, Notice: bad, Mode: "llm", Grounded: true,
 		Citations: []bot.Citation{{Label: "一¶7", Section: "一、" + bad, Text: "原文" + bad}}}
-	for _, m := range renderReply(r) {
+	for _, m := range renderReply(r, "") {
 		all := m.Content
 		for _, e := range m.Embeds {
 			all += e.Title + e.Description
@@ -220,7 +226,7 @@ func TestRenderEscapesMarkup(t *testing.T) {
 			}
 		}
 	}
-	plain := renderReply(bot.Reply{Answer: bad, Private: true})
+	plain := renderReply(bot.Reply{Answer: bad, Private: true}, "")
 	if len(plain) != 1 || strings.Contains(plain[0].Content, "@everyone") || strings.Contains(plain[0].Content, "](") {
 		t.Errorf("plain text %+v is not escaped", plain)
 	}
@@ -231,3 +237,165 @@ var errTest = &testError{}
 type testError struct{}
 
 func (*testError) Error() string { return "boom" }
+
+// The footer says in words, in the reply's language, where the answer
+// came from; nothing internal ("extractive", "mode").
+func TestFooterInWords(t *testing.T) {
+	t.Parallel()
+	cites := []bot.Citation{{Label: "一¶7", Section: "一、", Text: "原文"}}
+	for _, tc := range []struct {
+		name string
+		r    bot.Reply
+		want string
+	}{
+		{"quoted", bot.Reply{Mode: bot.ModeExtractive, Outcome: bot.Answered, Lang: bot.English}, bot.Say(bot.English, bot.MsgFooterQuoted)},
+		{"section", bot.Reply{Mode: bot.ModeSection, Outcome: bot.Answered, Lang: bot.Traditional}, bot.Say(bot.Traditional, bot.MsgFooterQuoted)},
+		{"model", bot.Reply{Mode: bot.ModeLLM, Model: "gpt-x", Outcome: bot.Answered, Lang: bot.Simplified}, bot.Say(bot.Simplified, bot.MsgFooterModel, "gpt-x")},
+		{"uncertain", bot.Reply{Mode: bot.ModeExtractive, Outcome: bot.Uncertain, Uncertain: true, Lang: bot.English}, bot.Say(bot.English, bot.MsgFooterUncertain)},
+		{"not addressed", bot.Reply{Mode: bot.ModeLLM, Model: "gpt-x", Outcome: bot.NotAddressed, Lang: bot.English}, ""},
+		{"notice and removed", bot.Reply{Mode: bot.ModeLLM, Model: "m", Notice: "N", Removed: 2, Lang: bot.English},
+			"N · " + bot.Say(bot.English, bot.MsgFooterModel, "m") + " · " + bot.Say(bot.English, bot.MsgRemoved, 2)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.r.Citations, tc.r.Answer, tc.r.Grounded = cites, "答。[一¶7]", true
+			if got := footerText(tc.r); got != tc.want {
+				t.Errorf("footer %q, want %q", got, tc.want)
+			}
+			for _, internal := range []string{"extractive", "mode", "llm", "模式"} {
+				if strings.Contains(footerText(tc.r), internal) {
+					t.Errorf("footer %q shows %q", footerText(tc.r), internal)
+				}
+			}
+		})
+	}
+}
+
+// A section's path is shown once, on its first passage, and not at all
+// when the line above is that path (a /cite of one section).
+func TestSectionNamedOnce(t *testing.T) {
+	t.Parallel()
+	cite := func(label, section string) bot.Citation {
+		return bot.Citation{Label: label, Section: section, Text: "原文"}
+	}
+	a, b := "三、安全領域 › （四）禁毒合作", "三、安全領域 › （五）信息安全"
+	for _, tc := range []struct {
+		name string
+		r    bot.Reply
+		want []string
+	}{
+		{"cite of a section", bot.Reply{Mode: bot.ModeCite, Lead: a, Answer: "x",
+			Citations: []bot.Citation{cite("三(四)¶1", a), cite("三(四)¶2", a), cite("三(四)¶3", a)}},
+			[]string{"三(四)¶1", "三(四)¶2", "三(四)¶3"}},
+		{"answer over two sections", bot.Reply{Mode: bot.ModeExtractive, Lead: "lead", Answer: "x",
+			Citations: []bot.Citation{cite("三(四)¶1", a), cite("三(四)¶2", a), cite("三(五)¶1", b)}},
+			[]string{"三(四)¶1 · " + a, "三(四)¶2", "三(五)¶1 · " + b}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var names []string
+			for _, m := range renderReply(tc.r, "") {
+				for _, e := range m.Embeds {
+					for _, f := range e.Fields {
+						names = append(names, f.Name)
+					}
+				}
+			}
+			if strings.Join(names, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("fields %q, want %q", names, tc.want)
+			}
+		})
+	}
+}
+
+// With a public URL, each citation's field opens with a masked link to its
+// paragraph, and each [label] in a model's answer becomes one; the label
+// shown is escaped, a link the model wrote is not followed, and without a
+// URL nothing is linked.
+func TestCitationLinks(t *testing.T) {
+	t.Parallel()
+	const base = "https://cite.example.org/a(b)"
+	r := bot.Reply{Mode: bot.ModeLLM, Model: "m", Grounded: true, Lang: bot.English,
+		Answer:    "Seat in Beijing [一¶7] and [the rules](https://evil.example) [un*cited] [a_b:1¶2].",
+		Citations: []bot.Citation{{Label: "一¶7", Section: "一、", Text: "原文"}, {Label: "a_b:1¶2", Section: "1", Text: "Text"}}}
+	u := strings.NewReplacer("(", "%28", ")", "%29").Replace(anchor.URL(base, "一¶7"))
+	msgs := renderReply(r, base)
+	d := msgs[0].Embeds[0].Description
+	for _, want := range []string{"[一¶7](" + u + ")", `[a\_b:1¶2](`, `[the rules]\(https://evil.example)`, "[un*cited]"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("answer %q lacks %q", d, want)
+		}
+	}
+	if v := msgs[0].Embeds[0].Fields[0].Value; !strings.HasPrefix(v, "[一¶7]("+u+")\n原文") {
+		t.Errorf("field value %q does not open with the link", v)
+	}
+	for _, m := range renderReply(r, "") {
+		for _, e := range m.Embeds {
+			if strings.Contains(e.Description, "](http") {
+				t.Errorf("linked without a URL: %q", e.Description)
+			}
+		}
+	}
+	// A long answer is never cut inside a link.
+	long := bot.Reply{Mode: bot.ModeLLM, Grounded: true, Citations: r.Citations[:1],
+		Answer: strings.Repeat("成員國強調應加強合作[一¶7]", 600)}
+	for _, m := range renderReply(long, base) {
+		for _, e := range m.Embeds {
+			if strings.Count(e.Description, "[一¶7](") != strings.Count(e.Description, "%B67)") {
+				t.Errorf("a link was cut: …%s", tail(e.Description, 60))
+			}
+		}
+	}
+}
+
+// The buttons fit Discord's limits: five rows of five at most, labels and
+// ids within theirs; votes only on public answers that address the
+// question.
+func TestComponents(t *testing.T) {
+	t.Parallel()
+	var cs []bot.Citation
+	for i := range 30 {
+		cs = append(cs, bot.Citation{Label: fmt.Sprintf("五(十三)¶%d", i+1)})
+	}
+	cs = append(cs, bot.Citation{Label: strings.Repeat("長", 40)}) // too long for an id
+	answer := bot.Reply{Mode: bot.ModeExtractive, Outcome: bot.Answered, Answer: "a", Citations: cs, Trace: &bot.Trace{}}
+	for _, tc := range []struct {
+		name    string
+		r       bot.Reply
+		private bool
+		post    bool
+		want    []string // the first row's ids
+	}{
+		{"public answer", answer, false, false, []string{voteUp, voteDown, howID}},
+		{"private answer to the menu", answer, true, true, []string{howID, postID}},
+		{"not addressed", bot.Reply{Mode: bot.ModeExtractive, Outcome: bot.NotAddressed, Answer: "n", Trace: &bot.Trace{}}, false, false, []string{howID}},
+		{"refusal", bot.Reply{Mode: bot.ModeError, Answer: "no", Private: true, Err: errTest}, true, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := components(tc.r, bot.English, buttonsFor(tc.r, tc.private, tc.post))
+			if len(rows) > maxRows {
+				t.Fatalf("%d rows", len(rows))
+			}
+			var first []string
+			for i, row := range rows {
+				bs := row.(discordgo.ActionsRow).Components
+				if len(bs) > maxRowButtons || len(bs) == 0 {
+					t.Errorf("row %d has %d buttons", i, len(bs))
+				}
+				for _, c := range bs {
+					b := c.(discordgo.Button)
+					if len(b.CustomID) > maxCustomID || width(b.Label) > maxButtonLabel {
+						t.Errorf("button %q over limits", b.CustomID)
+					}
+					if i == 0 && !strings.HasPrefix(b.CustomID, passagePrefix) {
+						first = append(first, b.CustomID)
+					}
+				}
+			}
+			if strings.Join(first, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("first row %v, want %v", first, tc.want)
+			}
+			if len(tc.r.Citations) > 0 && len(rows) != maxRows {
+				t.Errorf("%d rows for %d citations, want all %d", len(rows), len(tc.r.Citations), maxRows)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/citebot/citebot/bot"
+	"github.com/citebot/citebot/bot/discord"
 	"github.com/citebot/citebot/retrieval"
 	"github.com/citebot/citebot/store"
 )
@@ -57,6 +58,17 @@ type config struct {
 	LogText bool
 	// Lang is the terminal's language, from its locale.
 	Lang bot.Lang
+	// Channels are where the Discord bot answers mentions and follow-ups
+	// (CITEBOT_CHANNELS); none means everywhere.
+	Channels []string
+	// ForumChannels are forums whose new posts are answered
+	// (CITEBOT_FORUM_CHANNELS).
+	ForumChannels []string
+	// NoDMs turns off Discord direct messages (CITEBOT_DMS=off).
+	NoDMs bool
+	// Shard and ShardCount run one shard of several (CITEBOT_SHARD=i/n);
+	// ShardCount 0 runs unsharded.
+	Shard, ShardCount int
 }
 
 // envConfig reads the environment. Errors name the variable, never its value
@@ -137,7 +149,42 @@ func envConfig(getenv func(string) string) (config, error) {
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return c, errors.New("CITEBOT_DATABASE_URL: want a postgres:// URL")
 	}
+	if err := discordEnv(getenv, &c); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// discordEnv reads where the Discord bot speaks and which shard it runs.
+func discordEnv(getenv func(string) string, c *config) error {
+	c.Channels, c.ForumChannels = list(getenv("CITEBOT_CHANNELS")), list(getenv("CITEBOT_FORUM_CHANNELS"))
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{{"CITEBOT_CHANNELS", c.Channels}, {"CITEBOT_FORUM_CHANNELS", c.ForumChannels}} {
+		for _, id := range l.ids {
+			if !discord.IsSnowflake(id) {
+				return fmt.Errorf("%s: %q is not a channel id (digits only; in Discord, turn on Developer Mode and use Copy Channel ID)", l.name, id)
+			}
+		}
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("CITEBOT_DMS"))); v {
+	case "", "on", "true", "yes", "1":
+	case "off", "false", "no", "0":
+		c.NoDMs = true
+	default:
+		return fmt.Errorf("CITEBOT_DMS=%q: want on or off", v)
+	}
+	if v := strings.TrimSpace(getenv("CITEBOT_SHARD")); v != "" {
+		i, n, ok := strings.Cut(v, "/")
+		shard, err1 := strconv.Atoi(strings.TrimSpace(i))
+		count, err2 := strconv.Atoi(strings.TrimSpace(n))
+		if !ok || err1 != nil || err2 != nil || count < 1 || shard < 0 || shard >= count {
+			return fmt.Errorf("CITEBOT_SHARD=%q: want i/n, shard i of n counting from 0, such as 0/2 and 1/2", v)
+		}
+		c.Shard, c.ShardCount = shard, count
+	}
+	return nil
 }
 
 // minAdminToken is the shortest admin token accepted, in bytes.

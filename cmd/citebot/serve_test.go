@@ -54,6 +54,12 @@ func TestFlagsAndSettings(t *testing.T) {
 		{"short admin token", []string{"serve"}, map[string]string{"CITEBOT_ADMIN_TOKEN": "hunter2"}, "CITEBOT_ADMIN_TOKEN: use at least 16"},
 		{"public URL", []string{"serve"}, map[string]string{"CITEBOT_PUBLIC_URL": "cite.example.org"}, "CITEBOT_PUBLIC_URL"},
 		{"database URL", []string{"serve"}, map[string]string{"CITEBOT_DATABASE_URL": "mysql://u:pw-secret@h/db"}, "CITEBOT_DATABASE_URL: want a postgres:// URL"},
+		{"channels", []string{"discord"}, map[string]string{"CITEBOT_CHANNELS": "123456789012345678,#general"}, `CITEBOT_CHANNELS: "#general" is not a channel id`},
+		{"forum channels", []string{"discord"}, map[string]string{"CITEBOT_FORUM_CHANNELS": "help-forum"}, `CITEBOT_FORUM_CHANNELS: "help-forum" is not a channel id`},
+		{"dms", []string{"discord"}, map[string]string{"CITEBOT_DMS": "never"}, `CITEBOT_DMS="never": want on or off`},
+		{"shard out of range", []string{"discord"}, map[string]string{"CITEBOT_SHARD": "2/2"}, `CITEBOT_SHARD="2/2": want i/n`},
+		{"shard not a fraction", []string{"discord"}, map[string]string{"CITEBOT_SHARD": "1"}, `CITEBOT_SHARD="1": want i/n`},
+		{"shard count zero", []string{"discord"}, map[string]string{"CITEBOT_SHARD": "0/0"}, `CITEBOT_SHARD="0/0": want i/n`},
 		{"report period", []string{"report", "--since", "soon"}, map[string]string{"CITEBOT_DATA_DIR": t.TempDir()}, "--since"},
 		{"report without a log", []string{"report"}, nil, "no question log is kept"},
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -261,6 +262,17 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d := &transport{Bot: a.bot, name: "discord", metrics: a.metrics}
+	// Ready while the gateway session is: a reconnect shows on /readyz.
+	var connected atomic.Bool
+	ready := func(ctx context.Context) error {
+		if err := d.ready(ctx); err != nil {
+			return err
+		}
+		if !connected.Load() {
+			return errors.New("gateway disconnected")
+		}
+		return nil
+	}
 	var served chan error
 	if cfg.HTTPAddr != "" {
 		// Listen before connecting, so that a taken port fails the start.
@@ -269,7 +281,7 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 			fmt.Fprintln(stderr, "citebot discord: web server:", err)
 			return 1
 		}
-		h, err := newWeb(cfg, a, logger, web.Check{Name: "discord", Ready: d.ready})
+		h, err := newWeb(cfg, a, logger, web.Check{Name: "discord", Ready: ready})
 		if err != nil {
 			ln.Close()
 			fmt.Fprintln(stderr, "citebot discord:", err)
@@ -281,7 +293,12 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 	}
 	stopHUP := reloadOnHUP(ctx, a, logger)
 	defer stopHUP()
-	err := discord.Run(ctx, discord.Config{Token: cfg.DiscordToken, GuildID: cfg.GuildID, BaseURL: cfg.DiscordURL, Logger: logger}, d)
+	err := discord.Run(ctx, discord.Config{
+		Token: cfg.DiscordToken, GuildID: cfg.GuildID, BaseURL: cfg.DiscordURL, Logger: logger,
+		Channels: cfg.Channels, ForumChannels: cfg.ForumChannels, NoDMs: cfg.NoDMs,
+		Shard: cfg.Shard, ShardCount: cfg.ShardCount, PublicURL: cfg.PublicURL,
+		OnGateway: connected.Store,
+	}, d)
 	d.stopped()
 	cancel()
 	code := 0

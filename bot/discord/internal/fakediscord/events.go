@@ -57,11 +57,23 @@ type Interaction struct {
 	CustomID    string // components
 	MessageID   string // components: the message whose button was clicked
 	Token       string // the interaction token; default "itoken-" and the id
+	Locale      string // the user's Discord locale; default "zh-TW"
+	GuildID     string // guild interactions; default the server's
+	// Target makes the command a message context-menu command (type 3) on
+	// this message.
+	Target *TargetMessage
 
 	// Malformed interactions, as a buggy or hostile server might send.
 	NoData         bool // leave out "data"
 	RawOptions     any  // when not nil, sent as "options" verbatim (e.g. a string)
 	RawPermissions any  // when not nil, the member's "permissions" verbatim (e.g. "-1" or 8)
+}
+
+// TargetMessage is the message a context-menu command was used on.
+type TargetMessage struct {
+	ID       string
+	AuthorID string
+	Content  string
 }
 
 // Sent identifies a dispatched interaction.
@@ -93,12 +105,18 @@ func (s *Server) interaction(in Interaction) (Sent, map[string]any) {
 	if in.ChannelID == "" {
 		in.ChannelID = "800000000000000001"
 	}
+	if in.Locale == "" {
+		in.Locale = "zh-TW"
+	}
+	if in.GuildID == "" {
+		in.GuildID = s.GuildID
+	}
 	d := map[string]any{
 		"id": sent.ID, "application_id": s.AppID, "type": in.Type, "token": sent.Token, "version": 1,
-		"channel_id": in.ChannelID, "locale": "zh-TW",
+		"channel_id": in.ChannelID, "locale": in.Locale,
 	}
 	if in.Member != nil {
-		d["guild_id"] = s.GuildID
+		d["guild_id"] = in.GuildID
 		var perms any = strconv.FormatInt(in.Member.Permissions, 10)
 		if in.RawPermissions != nil {
 			perms = in.RawPermissions
@@ -130,6 +148,16 @@ func (s *Server) interaction(in Interaction) (Sent, map[string]any) {
 		if in.RawOptions != nil {
 			data["options"] = in.RawOptions
 		}
+		if t := in.Target; t != nil {
+			data["type"] = 3
+			data["target_id"] = t.ID
+			delete(data, "options")
+			data["resolved"] = map[string]any{"messages": map[string]any{t.ID: map[string]any{
+				"id": t.ID, "channel_id": in.ChannelID, "content": t.Content, "type": 0,
+				"author":    map[string]any{"id": t.AuthorID, "username": "user" + t.AuthorID},
+				"timestamp": time.Unix(1600000000, 0).UTC().Format(time.RFC3339),
+			}}}
+		}
 		if len(in.Attachments) > 0 {
 			atts := map[string]any{}
 			for _, a := range in.Attachments {
@@ -148,6 +176,8 @@ func (s *Server) interaction(in Interaction) (Sent, map[string]any) {
 
 // Message describes a MESSAGE_CREATE to dispatch.
 type Message struct {
+	ID         string // default a new id
+	GuildID    string // default the server's (unless DM)
 	ChannelID  string
 	DM         bool // no guild
 	AuthorID   string
@@ -159,7 +189,13 @@ type Message struct {
 
 // SendMessage dispatches a message and returns its id.
 func (s *Server) SendMessage(ctx context.Context, m Message) (string, error) {
-	id := s.newID()
+	id := m.ID
+	if id == "" {
+		id = s.newID()
+	}
+	if m.GuildID == "" {
+		m.GuildID = s.GuildID
+	}
 	if m.ChannelID == "" {
 		m.ChannelID = "800000000000000001"
 	}
@@ -174,7 +210,7 @@ func (s *Server) SendMessage(ctx context.Context, m Message) (string, error) {
 		"timestamp": time.Now().UTC().Format(time.RFC3339),
 	}
 	if !m.DM {
-		d["guild_id"] = s.GuildID
+		d["guild_id"] = m.GuildID
 		d["member"] = map[string]any{"roles": nonNil(m.Roles),
 			"joined_at": time.Unix(1600000000, 0).UTC().Format(time.RFC3339)}
 	}

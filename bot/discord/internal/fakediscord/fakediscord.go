@@ -1,7 +1,8 @@
 // Package fakediscord is a small Discord on loopback for tests: an httptest
 // server with the REST endpoints the bot uses (/api/v9/...), a WebSocket
-// gateway (Hello, Identify, READY, heartbeats, Resume, dispatches) and a CDN
-// for attachments. It speaks the wire format only, so tests exercise the real
+// gateway (Hello, Identify, READY, heartbeats, Resume, dispatches, shards:
+// each guild's events go to the session of its shard) and a CDN for
+// attachments. Channels, threads and forum posts can be created. It speaks the wire format only, so tests exercise the real
 // discordgo client. It records every REST call and checks that every message
 // the bot sends disables mentions. Faults (a 429 with Discord's rate-limit
 // headers, a 5xx) can be injected on chosen calls, and a resume can replay
@@ -38,6 +39,49 @@ type Options struct {
 	// NoMessageContent closes the gateway with 4014 (disallowed intents) when
 	// Identify asks for the privileged Message Content intent.
 	NoMessageContent bool
+	// NoCallbackResponse ignores ?with_response=true on interaction
+	// callbacks (as a Discord-compatible server may): 204, no message.
+	NoCallbackResponse bool
+	// Guilds are the guilds the bot is in; default [GuildID]. A sharded
+	// session gets the guilds of its shard, (id >> 22) % shards, as Discord
+	// assigns them.
+	Guilds []string
+}
+
+// Channel is a channel, thread or forum the fake knows, served by GET
+// /channels/{id}.
+type Channel struct {
+	ID       string
+	Type     int // ChannelText, ChannelForum, ChannelPublicThread, …
+	GuildID  string
+	ParentID string // a thread's channel
+	OwnerID  string // a thread's creator
+	Name     string
+}
+
+// Channel types of the wire format.
+const (
+	ChannelText         = 0
+	ChannelPublicThread = 11
+	ChannelForum        = 15
+)
+
+func (c Channel) wire() map[string]any {
+	m := map[string]any{"id": c.ID, "type": c.Type, "guild_id": c.GuildID, "name": c.Name}
+	if c.ParentID != "" {
+		m["parent_id"] = c.ParentID
+	}
+	if c.OwnerID != "" {
+		m["owner_id"] = c.OwnerID
+	}
+	return m
+}
+
+// Identify is one gateway Identify the fake accepted or refused.
+type Identify struct {
+	Intents int64
+	// Shard is [id, count] as sent; nil when the session did not shard.
+	Shard []int
 }
 
 // Call is one recorded REST request.
@@ -118,6 +162,8 @@ type Server struct {
 	identifies int
 	resumes    int
 	intents    []int64
+	idents     []Identify
+	channels   map[string]Channel
 	originals  map[string]string // interaction token -> original message id
 	files      map[string][]byte
 	downloads  map[string]int
@@ -128,6 +174,18 @@ type Server struct {
 type gwConn struct {
 	mu sync.Mutex // gorilla allows one writer at a time
 	c  *websocket.Conn
+	// shard is the session's [id, count]; count 0 when it did not shard.
+	shard [2]int
+}
+
+// serves reports whether the connection gets guild's events: the guild
+// is on its shard (DMs, guild "", are shard 0's).
+func (g *gwConn) serves(guild string) bool {
+	if g.shard[1] <= 1 {
+		return true
+	}
+	id, _ := strconv.ParseUint(guild, 10, 64)
+	return int((id>>22)%uint64(g.shard[1])) == g.shard[0]
 }
 
 func (g *gwConn) write(v any) error {
@@ -157,6 +215,10 @@ func New(opts Options) *Server {
 		originals: make(map[string]string),
 		files:     make(map[string][]byte),
 		downloads: make(map[string]int),
+		channels:  make(map[string]Channel),
+	}
+	if len(opts.Guilds) == 0 {
+		s.opts.Guilds = []string{opts.GuildID}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v9/", s.serveREST)
@@ -298,16 +360,64 @@ func (s *Server) WaitSessions(ctx context.Context, n int) error {
 
 // WaitLive waits until a gateway connection is ready for dispatches.
 func (s *Server) WaitLive(ctx context.Context) error {
-	return s.wait(ctx, func() bool { return s.live() != nil })
+	return s.wait(ctx, func() bool { return s.live(s.GuildID) != nil })
 }
 
-func (s *Server) live() *gwConn {
+// live is a ready connection that gets guild's events.
+func (s *Server) live(guild string) *gwConn {
 	for c, ready := range s.conns {
-		if ready {
+		if ready && c.serves(guild) {
 			return c
 		}
 	}
 	return nil
+}
+
+// Identifies lists the gateway Identifies so far.
+func (s *Server) Identifies() []Identify {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Identify(nil), s.idents...)
+}
+
+// AddChannel makes a channel known to GET /channels/{id}; the bot learns
+// of it no other way (the fake sends no GUILD_CREATE).
+func (s *Server) AddChannel(c Channel) {
+	if c.GuildID == "" {
+		c.GuildID = s.GuildID
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[c.ID] = c
+}
+
+// ForumPost is a new post in a forum channel.
+type ForumPost struct {
+	ForumID  string
+	GuildID  string // default the server's
+	AuthorID string
+	Title    string
+	Content  string
+}
+
+// CreateForumPost does what Discord does for a new forum post: it makes
+// the post's thread (its id is also the id of its first message), sends
+// THREAD_CREATE, then the first message's MESSAGE_CREATE. It returns the
+// thread's id.
+func (s *Server) CreateForumPost(ctx context.Context, p ForumPost) (string, error) {
+	if p.GuildID == "" {
+		p.GuildID = s.GuildID
+	}
+	id := s.newID()
+	th := Channel{ID: id, Type: ChannelPublicThread, GuildID: p.GuildID, ParentID: p.ForumID, OwnerID: p.AuthorID, Name: p.Title}
+	s.AddChannel(th)
+	d := th.wire()
+	d["newly_created"] = true
+	if err := s.Dispatch(ctx, "THREAD_CREATE", d); err != nil {
+		return "", err
+	}
+	_, err := s.SendMessage(ctx, Message{ID: id, ChannelID: id, GuildID: p.GuildID, AuthorID: p.AuthorID, Content: p.Content})
+	return id, err
 }
 
 // ReplayOnResume queues an event that the next successful resume replays
@@ -330,14 +440,20 @@ func (s *Server) DropGateway() {
 	s.notify()
 }
 
-// Dispatch sends an op 0 event once a gateway session is live.
+// Dispatch sends an op 0 event once a gateway session is live: to the
+// session of the guild's shard when d names a guild (a map with
+// "guild_id"), else to shard 0's.
 func (s *Server) Dispatch(ctx context.Context, event string, d any) error {
+	guild := ""
+	if m, ok := d.(map[string]any); ok {
+		guild, _ = m["guild_id"].(string)
+	}
 	for {
-		if err := s.WaitLive(ctx); err != nil {
+		if err := s.wait(ctx, func() bool { return s.live(guild) != nil }); err != nil {
 			return fmt.Errorf("dispatch %s: %w", event, err)
 		}
 		s.mu.Lock()
-		c := s.live()
+		c := s.live(guild)
 		s.seq++
 		seq := s.seq
 		s.mu.Unlock()
@@ -383,6 +499,13 @@ func (s *Server) record(r *http.Request, body []byte) (Call, *Fault) {
 			c.Status = f.f.Status
 			break
 		}
+	}
+	// An interaction's original message gets its id as the call is
+	// recorded, so that a test that saw the call can ask for the id.
+	if p := strings.Split(strings.Trim(c.Path, "/"), "/"); len(p) == 4 && p[0] == "interactions" && p[3] == "callback" {
+		s.originalLocked(p[2])
+	} else if len(p) == 5 && p[0] == "webhooks" && p[4] == "@original" {
+		s.originalLocked(p[2])
 	}
 	s.calls = append(s.calls, c)
 	if v := checkMentions(c); v != "" {
@@ -473,6 +596,19 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPut && len(p) >= 3 && p[0] == "applications" && p[len(p)-1] == "commands":
 		s.overwriteCommands(w, p, body)
 	case r.Method == http.MethodPost && len(p) == 4 && p[0] == "interactions" && p[3] == "callback":
+		s.callback(w, r, p, body)
+	case r.Method == http.MethodGet && len(p) == 2 && p[0] == "channels":
+		s.mu.Lock()
+		ch, ok := s.channels[p[1]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]any{"message": "Unknown Channel", "code": 10003})
+			return
+		}
+		writeJSON(w, http.StatusOK, ch.wire())
+	case r.Method == http.MethodPatch && len(p) == 4 && p[0] == "channels" && p[2] == "messages":
+		writeJSON(w, http.StatusOK, s.message(p[3], p[1], body))
+	case r.Method == http.MethodDelete && len(p) == 4 && p[0] == "channels" && p[2] == "messages":
 		w.WriteHeader(http.StatusNoContent)
 	case len(p) == 5 && p[0] == "webhooks" && p[3] == "messages":
 		s.webhookMessage(w, r, p, body)
@@ -496,6 +632,28 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "404: Not Found (fakediscord)", "code": 0})
 	}
+}
+
+// callback answers an interaction's first response. With
+// ?with_response=true a response that posts a message returns it, as
+// Discord does, and the message becomes the interaction's original.
+func (s *Server) callback(w http.ResponseWriter, r *http.Request, p []string, body []byte) {
+	var in struct {
+		Type int             `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}
+	_ = json.Unmarshal(body, &in)
+	if r.URL.Query().Get("with_response") != "true" || (in.Type != 4 && in.Type != 5) || s.opts.NoCallbackResponse {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.mu.Lock()
+	id := s.originalLocked(p[2])
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"interaction": map[string]any{"id": p[1], "type": 2, "response_message_id": id},
+		"resource":    map[string]any{"type": in.Type, "message": s.message(id, "", in.Data)},
+	})
 }
 
 func (s *Server) botUser() map[string]any {
@@ -524,11 +682,7 @@ func (s *Server) webhookMessage(w http.ResponseWriter, r *http.Request, p []stri
 	token, id := p[2], p[4]
 	if id == "@original" {
 		s.mu.Lock()
-		if s.originals[token] == "" {
-			s.nextID++
-			s.originals[token] = strconv.FormatInt(s.nextID, 10)
-		}
-		id = s.originals[token]
+		id = s.originalLocked(token)
 		s.mu.Unlock()
 	}
 	switch r.Method {
@@ -643,8 +797,19 @@ func (s *Server) identify(g *gwConn, d json.RawMessage) bool {
 	var id struct {
 		Token   string `json:"token"`
 		Intents int64  `json:"intents"`
+		Shard   []int  `json:"shard"`
 	}
 	_ = json.Unmarshal(d, &id)
+	s.mu.Lock()
+	s.idents = append(s.idents, Identify{Intents: id.Intents, Shard: id.Shard})
+	s.mu.Unlock()
+	if len(id.Shard) == 2 && id.Shard[1] > 1 {
+		if id.Shard[0] < 0 || id.Shard[0] >= id.Shard[1] {
+			s.closeWith(g, 4010, "Invalid shard.")
+			return false
+		}
+		g.shard = [2]int{id.Shard[0], id.Shard[1]}
+	}
 	if id.Token != "Bot "+s.Token || s.opts.RejectIdentify {
 		s.closeWith(g, 4004, "Authentication failed.")
 		return false
@@ -663,12 +828,22 @@ func (s *Server) identify(g *gwConn, d json.RawMessage) bool {
 	seq, sid := s.seq, s.sessionID
 	s.intents = append(s.intents, id.Intents)
 	s.mu.Unlock()
-	err := g.write(map[string]any{"op": 0, "s": seq, "t": "READY", "d": map[string]any{
+	guilds := []any{}
+	for _, gid := range s.opts.Guilds {
+		if g.serves(gid) {
+			guilds = append(guilds, map[string]any{"id": gid, "unavailable": true})
+		}
+	}
+	ready := map[string]any{
 		"v": 9, "session_id": sid, "user": s.botUser(),
 		"application":        map[string]any{"id": s.AppID, "flags": 0},
-		"guilds":             []any{map[string]any{"id": s.GuildID, "unavailable": true}},
+		"guilds":             guilds,
 		"resume_gateway_url": "ws" + strings.TrimPrefix(s.URL, "http") + "/gateway",
-	}})
+	}
+	if g.shard[1] > 1 {
+		ready["shard"] = []int{g.shard[0], g.shard[1]}
+	}
+	err := g.write(map[string]any{"op": 0, "s": seq, "t": "READY", "d": ready})
 	if err != nil {
 		return false
 	}
@@ -732,8 +907,18 @@ func (s *Server) resume(g *gwConn, d json.RawMessage) bool {
 	return true
 }
 
-// OriginalID is the message id of an interaction's original response, as
-// returned to the bot when it edited it ("" before any edit).
+// originalLocked is the id of the original message of the interaction
+// with token, given on first use; call with s.mu held.
+func (s *Server) originalLocked(token string) string {
+	if s.originals[token] == "" {
+		s.nextID++
+		s.originals[token] = strconv.FormatInt(s.nextID, 10)
+	}
+	return s.originals[token]
+}
+
+// OriginalID is the message id of an interaction's original response
+// ("" before its callback or an edit of it).
 func (s *Server) OriginalID(token string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
