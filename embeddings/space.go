@@ -169,6 +169,14 @@ type Space struct {
 	// is fitted, nil after.
 	fitSenses [][]StemmedSense
 	oov       oovCache
+	// paraphrasedBy lists, for an English stem, the document's English
+	// words that paraphrase to it through a shared Chinese rendering
+	// (bounty → 悬赏 "to offer a reward" → reward), so that the relation
+	// is found from either side.
+	paraphrasedBy map[string][]wordSim
+	// fitParaphrases are the vocabulary's English words' paraphrases while
+	// the Space is fitted, nil after.
+	fitParaphrases []map[string]float64
 }
 
 // form is a word as written and its stem's vocabulary number.
@@ -308,7 +316,17 @@ func FitFolded(lex Lexicon, folded []string, dim int) (*Space, *Fit) {
 			s.fitSenses[i] = s.stemmedSenses(s.vocab[i])
 		}
 	})
-	parallel(len(s.vocab), func(i int) { s.vecs[i] = s.place(s.vocab[i]) })
+	// An English word's paraphrases come from the renderings that place
+	// it: they are found in the same pass, kept to list the words each
+	// stem is paraphrased by and for the word's own neighbours.
+	s.fitParaphrases = make([]map[string]float64, len(s.vocab))
+	parallel(len(s.vocab), func(i int) { s.vecs[i], s.fitParaphrases[i] = s.place(s.vocab[i]) })
+	s.paraphrasedBy = map[string][]wordSim{}
+	for i, ps := range s.fitParaphrases {
+		for st, x := range ps {
+			s.paraphrasedBy[st] = append(s.paraphrasedBy[st], wordSim{int32(i), x})
+		}
+	}
 	s.byCoord = map[string][]wordAt{}
 	for i := range s.vocab {
 		for _, c := range s.vecs[i] {
@@ -325,10 +343,10 @@ func FitFolded(lex Lexicon, folded []string, dim int) (*Space, *Fit) {
 	s.nbrs = make([][]Neighbour, len(s.vocab))
 	s.nbrIDs = make([][]wordSim, len(s.vocab))
 	parallel(len(s.vocab), func(i int) {
-		s.nbrs[i] = s.search(s.vocab[i], s.vecs[i])
+		s.nbrs[i] = s.search(s.vocab[i], s.vecs[i], s.fitParaphrases[i])
 		s.nbrIDs[i] = s.ids(s.nbrs[i])
 	})
-	s.fitSenses = nil
+	s.fitSenses, s.fitParaphrases = nil, nil
 	return s, fit
 }
 
@@ -748,7 +766,10 @@ func (s *Space) Neighbours(w string) []Neighbour {
 	if i, ok := s.index[w]; ok {
 		return s.nbrs[i]
 	}
-	return s.oov.get(w, func() []Neighbour { return s.search(w, s.place(w)) })
+	return s.oov.get(w, func() []Neighbour {
+		v, paras := s.place(w)
+		return s.search(w, v, paras)
+	})
 }
 
 // oovCache remembers the neighbours of words the document does not use: a
@@ -780,7 +801,9 @@ func (c *oovCache) get(w string, find func() []Neighbour) []Neighbour {
 	return nbs
 }
 
-func (s *Space) search(w string, v []coord) []Neighbour {
+// search finds the document words near w, placed at v, with paras its
+// paraphrases (nil for a Chinese word).
+func (s *Space) search(w string, v []coord, paras map[string]float64) []Neighbour {
 	sc := s.getScratch()
 	defer s.scratch.Put(sc)
 	acc, touched := sc.acc, sc.touched[:0]
@@ -806,6 +829,16 @@ func (s *Space) search(w string, v []coord) []Neighbour {
 	for u, x := range s.translations(w) {
 		if j, ok := s.index[u]; ok {
 			add(j, x, true)
+		}
+	}
+	for u, x := range paras {
+		if j, ok := s.index[u]; ok {
+			add(j, x, true)
+		}
+	}
+	if w != "" && w[0] < utf8.RuneSelf {
+		for _, p := range s.paraphrasedBy[w] {
+			add(p.id, p.sim, true)
 		}
 	}
 	// A misspelt word is near the document word it misspells.
@@ -941,18 +974,24 @@ func (s *Space) translations(w string) map[string]float64 {
 	return out
 }
 
-// place puts a word in gloss space, as a unit vector of gloss stems.
-func (s *Space) place(w string) []coord {
+// paraphraseWeight discounts a paraphrase found by pivoting, as
+// pivotWeight discounts the pivot's share of an English word's place.
+const paraphraseWeight = pivotWeight
+
+// place puts a word in gloss space, as a unit vector of gloss stems, and
+// returns, for an English word, its paraphrases.
+func (s *Space) place(w string) ([]coord, map[string]float64) {
 	r, _ := utf8.DecodeRuneInString(w)
 	if !analysis.IsHan(r) {
 		return s.placeEnglish(w)
 	}
-	return normalized(s.glossStems(w, 1, nil))
+	return normalized(s.glossStems(w, 1, nil, nil)), nil
 }
 
 // glossStems adds the stems of the Chinese word zh's glosses to acc,
-// weighted by scale, and returns acc.
-func (s *Space) glossStems(zh string, scale float64, acc map[string]float64) map[string]float64 {
+// weighted by scale, and returns acc; most, if not nil, keeps each stem's
+// largest single contribution.
+func (s *Space) glossStems(zh string, scale float64, acc, most map[string]float64) map[string]float64 {
 	if acc == nil {
 		acc = map[string]float64{}
 	}
@@ -965,28 +1004,41 @@ func (s *Space) glossStems(zh string, scale float64, acc map[string]float64) map
 		// A phrase's words share its weight: "take unfair advantage" is
 		// not three times as much a gloss as "advantage".
 		for _, st := range stems {
-			acc[st] += scale * float64(sn.Weight) / math.Sqrt(float64(len(stems)))
+			x := scale * float64(sn.Weight) / math.Sqrt(float64(len(stems)))
+			acc[st] += x
+			if most != nil {
+				most[st] = math.Max(most[st], x)
+			}
 		}
 	}
 	return acc
 }
 
 // placeEnglish places a stem (or number) at itself and, less strongly, at
-// the glosses of its Chinese renderings.
-func (s *Space) placeEnglish(stem string) []coord {
+// the glosses of its Chinese renderings. Those glosses are also its
+// paraphrases, as bilingual pivoting finds them (Bannard and
+// Callison-Burch, 2005), each as near as both translations are good: the
+// cosine of two places cannot say so, for an English word's own stem
+// outweighs its pivot.
+func (s *Space) placeEnglish(stem string) ([]coord, map[string]float64) {
 	acc := map[string]float64{stem: 1}
 	rs := s.lex.Renderings(stem)
 	if len(rs) > 4 {
 		rs = rs[:4]
 	}
 	pivot := map[string]float64{}
+	paras := map[string]float64{}
 	for _, r := range rs {
-		s.glossStems(r.Gloss, float64(r.Weight), pivot)
+		s.glossStems(r.Gloss, float64(r.Weight), pivot, paras)
 	}
 	for _, c := range normalized(pivot) {
 		acc[c.key] += pivotWeight * c.w
 	}
-	return normalized(acc)
+	delete(paras, stem)
+	for st, x := range paras {
+		paras[st] = paraphraseWeight * x
+	}
+	return normalized(acc), paras
 }
 
 func normalized(acc map[string]float64) []coord {

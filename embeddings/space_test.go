@@ -95,6 +95,33 @@ func TestSpaceNeighbours(t *testing.T) {
 	}
 }
 
+// Two English words are near when one's Chinese rendering glosses the
+// other, from either side: a question's "reward" meets the document's
+// "bounty" through 悬赏, a rendering of bounty whose gloss says reward,
+// though no rendering of reward is glossed bounty.
+func TestSpaceParaphrases(t *testing.T) {
+	lex := tinyLexicon{
+		"悬赏": {{"bounti", 0.9}, {"a reward offered", 1}},
+		"奖品": {{"prize", 0.9}, {"award", 0.8}},
+		"天气": {{"weather", 1}},
+	}
+	s := NewSpace(lex, []string{"Forfeiture of any bug bounty.", "Winners get a prize."}, 64)
+	tests := []struct {
+		word, near string // near "" is none
+	}{
+		{"reward", "bounti"}, // bounty's rendering glosses reward
+		{"award", "prize"},   // award's rendering glosses prize
+		{"weather", ""},      // a rendering that glosses no document word
+	}
+	for _, tt := range tests {
+		nbs := s.Neighbours(tt.word)
+		i := slices.IndexFunc(nbs, func(n Neighbour) bool { return n.Word == tt.near })
+		if tt.near == "" && len(nbs) > 0 || tt.near != "" && (i < 0 || nbs[i].Sim < NearSim) {
+			t.Errorf("Neighbours(%s) = %v, want %q", tt.word, nbs, tt.near)
+		}
+	}
+}
+
 // A misspelt word is near the document word within an edit or two: of its
 // stem, or of the word as written when Snowball cannot stem the misspelling.
 func TestSpaceMisspellings(t *testing.T) {

@@ -29,10 +29,11 @@ const (
 	personAnswer
 	colourAnswer
 	languageAnswer
+	contactAnswer
 )
 
 func (t answerType) String() string {
-	return [...]string{"", "quantity", "time", "place", "person", "colour", "language"}[t]
+	return [...]string{"", "quantity", "time", "place", "person", "colour", "language", "contact"}[t]
 }
 
 // asking is where an English question word asks rather than joins a
@@ -56,12 +57,23 @@ var (
 	colourRe   = lazyre.New(`[红橙黄绿青蓝紫白黑灰金银棕粉][色]|\b(red|orange|yellow|green|blue|purple|white|black|grey|gray|gold|silver|brown|pink)\b`)
 	languageRe = lazyre.New(`\p{Han}{1,3}[语文](?:和|、|,|。|为|是|$)|\b(english|russian|chinese|french|spanish|arabic|german|hindi|urdu|persian) language\b`)
 	// unitQ captures the unit right after 多少 or 几 (多少剂, 几个).
-	unitQ    = lazyre.New(`(?:多少|几)([` + measures + `])`)
-	timeQ    = lazyre.New(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|` + asking + `when\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
-	placeQ   = lazyre.New(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|` + asking + `where\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
-	personQ  = lazyre.New(`谁|哪位|` + asking + `(who|whom)\b`)
-	numberRe = lazyre.New(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
-	dateRe   = lazyre.New(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+	unitQ = lazyre.New(`(?:多少|几)([` + measures + `])`)
+	// "When" asks for a time when a verb or a word of time follows it;
+	// "when I hand it over, do I …" is a condition.
+	timeQ  = lazyre.New(`什么时候|何时|哪一?年|几月|哪一?天|什么时间|几号|` + asking + `when(?:\s*[?？]|\s*$|'s\b|\s+(?:do|does|did|is|are|was|were|will|would|can|could|should|must|has|have|had|r|exactly|roughly|approximately|about|in|on|at|after|before|then)\b)|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b`)
+	placeQ = lazyre.New(`哪里|哪儿|在哪(?:$|[?？,，。!！\s吗呢啊])|哪个城市|哪座城市|哪个地方|哪一?区|哪个国家|哪国|哪几个国家|哪些国家|边度|` + asking + `where\b|\b(which|what)( \w+)? (city|town|country|countries|place|state|states|nation|nations|district|region)\b`)
+	// A contact is asked for by name with a question word ("what's the
+	// email", 邮箱是多少), or as where or to whom to send, report or write
+	// something. A contact only mentioned ("a patch on the mailing list")
+	// is not asked for.
+	contactQ = lazyre.New(`(邮箱|电子邮件|邮件地址|网址|网站|链接|电话|联系方式)(是|为)?(什么|多少|哪|啥)|(什么|哪个|哪)(邮箱|网址|网站|链接|电话)|联系谁|发给谁|发到哪|寄到哪|报告给谁|向谁报告|` +
+		`\b(what|which|where)\b[^?.!]{0,40}?\b(e-?mail|url|website|web site|web page|webpage|link|phone number|contact)\b|\b(e-?mail address|phone number|contact details|contact info)\b|` +
+		asking + `where (do|does|should|can|could|am|are|would|to) (\S+ ){0,4}?(send|report|submit|contact|email|e-mail|reach|write|disclose|find|get|download|read)\b|\bwho (do|should|can) (i|we|you) (contact|email|e-mail|report|write|reach)\b`)
+	// Contacts stated in a passage: email addresses and web addresses.
+	contactRe = lazyre.New(`[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+|https?://[^\s)>\]]+|\bwww\.[a-z0-9-]+\.[^\s)>\]]+`)
+	personQ   = lazyre.New(`谁|哪位|` + asking + `(who|whom)\b`)
+	numberRe  = lazyre.New(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
+	dateRe    = lazyre.New(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 	// Places named in a passage: after a verb of location, before a verb
 	// of meeting, or with an administrative suffix (北京市, 新疆维吾尔自治区).
 	placeRe = lazyre.New(`(?:设在|位于|坐落于|总部设在|总部位于)(\p{Han}{2,5}?)(?:的|,|。)|在(\p{Han}{2,4}?)(?:举行|召开|举办|签署)|(\p{Han}{2,6}(?:省|自治区|特别行政区|\p{Han}市))`)
@@ -81,6 +93,8 @@ func expectedAnswer(folded string) answerType {
 	switch {
 	case whereInText.MatchString(folded), notAFact.MatchString(firstClause(folded)):
 		return anyAnswer
+	case contactQ.MatchString(folded):
+		return contactAnswer
 	case colourQ.MatchString(folded):
 		return colourAnswer
 	case languageQ.MatchString(folded):
@@ -153,6 +167,10 @@ func passageFacts(t answerType, passage string) []fact {
 	case languageAnswer:
 		for _, l := range languageRe.FindAllString(passage, -1) {
 			out = append(out, fact{s: strings.TrimRight(l, "和、,。为是")})
+		}
+	case contactAnswer:
+		for _, c := range contactRe.FindAllString(passage, -1) {
+			out = append(out, fact{s: c})
 		}
 	case personAnswer:
 		for _, p := range personRe.FindAllString(passage, -1) {

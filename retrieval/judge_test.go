@@ -48,6 +48,14 @@ func TestExpectedAnswer(t *testing.T) {
 		{"上合组织之歌是谁作的曲?", personAnswer},
 		{"上合组织的旗帜是什么颜色?", colourAnswer},
 		{"上合组织的官方工作语言有哪些?", languageAnswer},
+		{"what's the email address of the mailing list i send patches to?", contactAnswer},
+		{"found a bug, where am i supposed to send it?", contactAnswer},
+		{"Where can I find the incident response plan?", contactAnswer},
+		{"漏洞应该报告给谁?", contactAnswer},
+		{"Where is the SCO Secretariat based?", placeAnswer},
+		{"if i post a patch on the mailing list, does it count as contributing?", anyAnswer},
+		{"when do they publish the fix?", timeAnswer},
+		{"when i hand my build over to a client do i have to give them the license?", anyAnswer},
 		// Not questions for a kind of fact.
 		{"这几个国家之间要是闹掰了,会不会直接动手开打?", anyAnswer},
 		{"“上海五国”当年是在哪份文件里提出的?", anyAnswer},
@@ -81,6 +89,9 @@ func TestHolds(t *testing.T) {
 		{colourAnswer, "确定了徽标和旗帜。", "旗帜是什么颜色?", false},
 		{languageAnswer, "本组织的工作语言为汉语和俄语。", "工作语言有哪些?", true},
 		{languageAnswer, "成员国重视语言交流。", "工作语言有哪些?", false},
+		{contactAnswer, "Report security bugs via [HackerOne](https://hackerone.com/nodejs).", "where do i send a bug?", true},
+		{contactAnswer, "You may escalate to security@lists.openjsf.org.", "what's the email?", true},
+		{contactAnswer, "Report security bugs privately.", "where do i send a bug?", false},
 	}
 	for _, tt := range tests {
 		if got := holds(tt.t, analysis.Fold(tt.passage), analysis.Fold(tt.question)); got != tt.want {
