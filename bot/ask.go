@@ -3,13 +3,13 @@ package bot
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/internal/docversion"
+	"github.com/citebot/citebot/internal/lazyre"
 	"github.com/citebot/citebot/llm"
 	"github.com/citebot/citebot/retrieval"
 )
@@ -28,7 +28,7 @@ const maxExtractive = 3
 // followUp matches the pronouns and demonstratives by which a question points
 // back to the one before it; maxFollowUp bounds such a question's length, as
 // a long question usually stands on its own.
-var followUp = regexp.MustCompile(`[它其该此]|他们|那个|这个|那里|那么|^那|^(?i:and )|(?i)\b(it|its|they|them|their|this|that|there)\b`)
+var followUp = lazyre.New(`[它其该此]|他们|那个|这个|那里|那么|^那|^(?i:and )|(?i)\b(it|its|they|them|their|this|that|there)\b`)
 
 const maxFollowUp = 20
 

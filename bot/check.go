@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // Checked is a model answer after the citation check.
@@ -35,10 +35,10 @@ const maxRange = 20
 
 var (
 	// citeRe finds a bracketed group: [..], 【..】 or ［..］, on one line.
-	citeRe = regexp.MustCompile(`[\[【［〔]([^\[\]【】［］〔〕\n]{1,120})[\]】］〕]`)
+	citeRe = lazyre.New(`[\[【［〔]([^\[\]【】［］〔〕\n]{1,120})[\]】］〕]`)
 	// quoteRe finds quotations on one line; 「…」 may contain 『…』.
-	quoteRe   = regexp.MustCompile(`“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|"[^"\n]*"`)
-	rangeRe   = regexp.MustCompile(`^(.*¶)(\d+)[-–—~～至到](\d+)$`)
+	quoteRe   = lazyre.New(`“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|"[^"\n]*"`)
+	rangeRe   = lazyre.New(`^(.*¶)(\d+)[-–—~～至到](\d+)$`)
 	labelNorm = strings.NewReplacer(
 		"（", "(", "）", ")", "﹙", "(", "﹚", ")",
 		"０", "0", "１", "1", "２", "2", "３", "3", "４", "4",
@@ -46,7 +46,7 @@ var (
 		"第", "", "段", "",
 	)
 	quoteNorm = strings.NewReplacer("“", `"`, "”", `"`, "「", `"`, "」", `"`, "『", `"`, "』", `"`, "‘", `"`, "’", `"`)
-	ellipsis  = regexp.MustCompile(`……|…|\.\.\.+|⋯+`)
+	ellipsis  = lazyre.New(`……|…|\.\.\.+|⋯+`)
 )
 
 // CheckAnswer applies the citation check to a model answer. Every cited
@@ -166,7 +166,7 @@ type sentence struct{ body, sep string }
 // ("…合作。[一¶3]") with the sentence they belong to. Newlines end sentences too.
 func splitSentences(text string) []sentence {
 	protected := make([]bool, len(text))
-	for _, re := range []*regexp.Regexp{quoteRe, citeRe} {
+	for _, re := range []*lazyre.Regexp{quoteRe, citeRe} {
 		for _, m := range re.FindAllStringIndex(text, -1) {
 			for i := m[0]; i < m[1]; i++ {
 				protected[i] = true
@@ -264,7 +264,7 @@ func rewriteCitations(s string, supplied []corpus.Paragraph, byLabel map[string]
 	removed := 0
 	var b strings.Builder
 	last := 0
-	for _, m := range citeRe.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range citeRe.Compile().FindAllStringSubmatchIndex(s, -1) {
 		inner := s[m[2]:m[3]]
 		if !strings.Contains(labelNorm.Replace(inner), "¶") {
 			continue // [注], [1], markdown links: not a citation
@@ -296,7 +296,7 @@ func rewriteCitations(s string, supplied []corpus.Paragraph, byLabel map[string]
 }
 
 // pieceSep separates labels inside one bracket: [一¶1, 三(四)¶2], [一¶1和一¶2], [一¶1 and 一¶2].
-var pieceSep = regexp.MustCompile(`[,，、;；/|]|和|及|與|与|\band\b|\s&\s`)
+var pieceSep = lazyre.New(`[,，、;；/|]|和|及|與|与|\band\b|\s&\s`)
 
 func splitPieces(inner string) []string {
 	var out []string
@@ -389,8 +389,8 @@ func compareNorm(s string) string {
 }
 
 var (
-	manyBlankLines = regexp.MustCompile(`\n{3,}`)
-	trailingSpace  = regexp.MustCompile(`[ \t]+\n`)
+	manyBlankLines = lazyre.New(`\n{3,}`)
+	trailingSpace  = lazyre.New(`[ \t]+\n`)
 )
 
 // tidy repairs the spacing that removals leave behind.
@@ -466,7 +466,7 @@ func hasOpenMark(s string) bool {
 		return false
 	}
 	covered := make([]bool, len(s))
-	for _, re := range []*regexp.Regexp{quoteRe, citeRe} {
+	for _, re := range []*lazyre.Regexp{quoteRe, citeRe} {
 		for _, m := range re.FindAllStringIndex(s, -1) {
 			for i := m[0]; i < m[1]; i++ {
 				covered[i] = true

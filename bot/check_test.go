@@ -10,6 +10,7 @@ import (
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/lazyre"
 	"github.com/citebot/citebot/internal/oaitest"
 	"github.com/citebot/citebot/llm"
 )
@@ -258,5 +259,13 @@ func BenchmarkCheckAnswerSize(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// The package's expressions compile on first use; a bad one must fail
+// here, not at a user's question.
+func TestLazyRegexpsCompile(t *testing.T) {
+	for _, l := range lazyre.All() {
+		l.Compile()
 	}
 }

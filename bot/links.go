@@ -1,11 +1,11 @@
 package bot
 
 import (
-	"regexp"
 	"strings"
 	"sync/atomic"
 
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // A model can write links the document never had (a phishing page dressed
@@ -14,12 +14,12 @@ import (
 var (
 	// urlRe finds a URL with a scheme, as chat clients link them; it stops
 	// at spaces, brackets, quotes and Chinese punctuation.
-	urlRe = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s<>"'()\[\]{}「」『』“”‘’，。；！？、（）【】]+`)
+	urlRe = lazyre.New(`(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s<>"'()\[\]{}「」『』“”‘’，。；！？、（）【】]+`)
 	// mdLinkRe finds a Markdown link [text](target), the form chat clients
 	// render as a link under the text. Unbounded repeats: counted ones
 	// ({0,200}) cost 11 ms of every start to compile, and a longer link is
 	// still a link.
-	mdLinkRe = regexp.MustCompile(`\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]+)>?\s*\)`)
+	mdLinkRe = lazyre.New(`\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]+)>?\s*\)`)
 )
 
 // docLinks are the URLs of one document.
@@ -63,14 +63,14 @@ func (l *docLinks) clean(text string) string {
 	if !strings.Contains(text, "://") {
 		return text
 	}
-	text = mdLinkRe.ReplaceAllStringFunc(text, func(m string) string {
+	text = mdLinkRe.Compile().ReplaceAllStringFunc(text, func(m string) string {
 		sub := mdLinkRe.FindStringSubmatch(m)
 		if l.urls[trimURL(sub[2])] {
 			return m
 		}
 		return sub[1]
 	})
-	return urlRe.ReplaceAllStringFunc(text, func(u string) string {
+	return urlRe.Compile().ReplaceAllStringFunc(text, func(u string) string {
 		t := trimURL(u)
 		if l.urls[t] {
 			return u
