@@ -154,7 +154,7 @@ func sectionReply(t turn, res retrieval.Result) Reply {
 // suggest what to read instead.
 func notAddressed(t turn, mode Mode, model string, near []retrieval.Hit) Reply {
 	return Reply{Question: t.q, Grounded: false, Outcome: NotAddressed, Mode: mode, Model: model,
-		Answer: Say(t.lang, MsgNotAddressed, title(t.title, t.lang)), Citations: []Citation{}, Lang: t.lang,
+		Answer: Say(t.lang, MsgNotAddressed, TitleIn(t.title, t.lang)), Citations: []Citation{}, Lang: t.lang,
 		Closest: closestSections(near, t.lang)}
 }
 
@@ -188,7 +188,7 @@ func closestSections(hits []retrieval.Hit, lang Lang) []SectionRef {
 func uncertain(t turn, hits []retrieval.Hit) Reply {
 	keep := hits[:min(maxExtractive, len(hits))]
 	ps := paragraphs(keep)
-	lead := Say(t.lang, MsgUncertain, title(t.title, t.lang))
+	lead := Say(t.lang, MsgUncertain, TitleIn(t.title, t.lang))
 	return Reply{Question: t.q, Grounded: true, Uncertain: true, Outcome: Uncertain, Mode: ModeExtractive,
 		Citations: citations(t.doc, ps, keep), Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: t.lang}
 }
@@ -211,7 +211,7 @@ func extractive(t turn, hits []retrieval.Hit) Reply {
 	if docLanguage(t.doc).Chinese() != t.lang.Chinese() {
 		m = MsgLeadOriginal
 	}
-	lead := Say(t.lang, m, title(t.title, t.lang), list(t.lang, labels))
+	lead := Say(t.lang, m, TitleIn(t.title, t.lang), list(t.lang, labels))
 	return Reply{Question: t.q, Grounded: true, Outcome: Answered, Mode: ModeExtractive,
 		Citations: citations(t.doc, ps, keep), Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: t.lang}
 }

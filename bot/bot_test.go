@@ -473,7 +473,7 @@ func TestReplyLanguage(t *testing.T) {
 		if r.Lead != "" {
 			own = r.Lead
 		}
-		own = strings.ReplaceAll(own, title(corpus.Default().Title, tt.lang), "")
+		own = strings.ReplaceAll(own, TitleIn(corpus.Default().Title, tt.lang), "")
 		for _, c := range r.Citations {
 			own = strings.ReplaceAll(own, c.Label, "")
 		}

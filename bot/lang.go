@@ -74,7 +74,7 @@ func (b *Bot) Describe() Description {
 
 // helpText explains the bot for the serving document, in language l.
 func helpText(d Description, l Lang) string {
-	return Say(l, MsgHelp, title(d.Title, l), list(l, d.Labels))
+	return Say(l, MsgHelp, TitleIn(d.Title, l), list(l, d.Labels))
 }
 
 // LanguageOf is the language of a reply to text, as the bot chooses it:

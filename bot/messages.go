@@ -101,6 +101,15 @@ const (
 	MsgDocNoFiles                     // —
 	MsgDocUnreadable                  // —
 	MsgQuoted                         // a text quoted
+	MsgWebAsk                         // —
+	MsgWebAskAbout                    // title
+	MsgWebPlaceholder                 // —
+	MsgWebAnswer                      // —
+	MsgWebCitations                   // —
+	MsgWebAnswered                    // —
+	MsgWebUncertain                   // —
+	MsgWebNotAddressed                // —
+	MsgWebFullText                    // —
 )
 
 var messages = map[Msg][3]string{ // Simplified, Traditional, English
@@ -216,6 +225,16 @@ var messages = map[Msg][3]string{ // Simplified, Traditional, English
 	MsgDocNoFiles:    {"没有 .txt 或 .md 文件", "沒有 .txt 或 .md 檔案", "there are no .txt or .md documents"},
 	MsgDocUnreadable: {"新文件无法读取(原因见机器人的日志)", "新文件無法讀取(原因見機器人的日誌)", "the new document could not be read (the bot's log says why)"},
 	MsgQuoted:        {"「%s」", "「%s」", "“%s”"},
+	// The web page's own words.
+	MsgWebAsk:          {"提问", "提問", "Ask"},
+	MsgWebAskAbout:     {"就《%s》提问", "就《%s》提問", "Ask about %s"},
+	MsgWebPlaceholder:  {"用自己的话提问,或输入段落标签", "用自己的話提問,或輸入段落標籤", "Ask in your own words, or type a passage label"},
+	MsgWebAnswer:       {"回答", "回答", "Answer"},
+	MsgWebCitations:    {"引用", "引用", "Citations"},
+	MsgWebAnswered:     {"已回答", "已回答", "answered"},
+	MsgWebUncertain:    {"不确定", "不確定", "not sure"},
+	MsgWebNotAddressed: {"文件未涉及", "文件未涉及", "not addressed"},
+	MsgWebFullText:     {"全文", "全文", "Full text"},
 }
 
 // Say writes message m in language l, with args filled in; a language
@@ -246,10 +265,10 @@ func list(l Lang, items []string) string {
 	return strings.Join(items, ", ")
 }
 
-// title is the document's title written for a reply in language l: in the
+// TitleIn is the document's title written for a reply in language l: in the
 // asker's script for Chinese, and for English as a sentence can begin with
 // it ("The Apache License …", "上海合作組織…").
-func title(doc string, l Lang) string {
+func TitleIn(doc string, l Lang) string {
 	if doc == "" {
 		if l.Chinese() {
 			return "文件"

@@ -120,7 +120,7 @@ func (s *Server) title(doc *corpus.Document) string {
 // page shows the document.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	doc := s.cfg.Document()
-	s.render(w, http.StatusOK, "page.html", pageData{docView: viewOf(doc), Title: s.title(doc), T: wordsFor(r), Canonical: s.canonical()})
+	s.render(w, http.StatusOK, "page.html", pageData{docView: viewOf(doc), Title: s.title(doc), T: wordsFor(r, s.title(doc)), Canonical: s.canonical()})
 }
 
 // ask answers the ask box through the bot and shows the answer above the
@@ -136,8 +136,8 @@ func (s *Server) ask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.PostForm.Get("q")
-	t := wordsFor(r)
 	doc := s.cfg.Document()
+	t := wordsFor(r, s.title(doc))
 	reply := s.cfg.Bot.Handle(r.Context(), bot.Request{Kind: bot.KindAsk, Text: q, UserID: "web:" + s.clientAddr(r),
 		Transport: "web", Lang: t.lang}, nil)
 	// The bot may have answered from a document reloaded meanwhile.
@@ -154,8 +154,8 @@ func (s *Server) ask(w http.ResponseWriter, r *http.Request) {
 // answerOf is a reply as the page shows it; its few words of the page's
 // own are in the reply's language, like the reply.
 func answerOf(r bot.Reply, view *docView, t words) *answerView {
-	if rt, ok := wordTable[r.Lang]; ok {
-		t = rt
+	if r.Lang != t.lang && (r.Lang == bot.Simplified || r.Lang == bot.Traditional || r.Lang == bot.English) {
+		t = wordsIn(r.Lang, t.title)
 	}
 	a := &answerView{Class: string(r.Outcome), Notice: r.Notice}
 	switch {
@@ -218,28 +218,34 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 	_, _ = w.Write([]byte(buf.String()))
 }
 
-// words are the page's own few words in the reader's language. The
-// bot's replies come in their own language from the bot's message table.
+// words are the page's own few words in the reader's language, from the
+// bot's table of messages like every reply's.
 type words struct {
-	lang                                                  bot.Lang
-	HTMLLang                                              string
-	Ask, AskLabel, Placeholder, AnswerHeading, Citations  string
-	Answered, Uncertain, NotAddressed, Document, Contents string
+	lang                                                 bot.Lang
+	title                                                string
+	HTMLLang                                             string
+	Ask, AskLabel, Placeholder, AnswerHeading, Citations string
+	Answered, Uncertain, NotAddressed, Document          string
 }
 
-var wordTable = map[bot.Lang]words{
-	bot.Simplified: {lang: bot.Simplified, HTMLLang: "zh-Hans", Ask: "提问", AskLabel: "就这份文件提问", Placeholder: "例如:上合组织秘书处设在哪里?",
-		AnswerHeading: "回答", Citations: "引用", Answered: "已回答", Uncertain: "不确定", NotAddressed: "文件未涉及", Document: "全文"},
-	bot.Traditional: {lang: bot.Traditional, HTMLLang: "zh-Hant", Ask: "提問", AskLabel: "就這份文件提問", Placeholder: "例如:上合組織秘書處設在哪裡?",
-		AnswerHeading: "回答", Citations: "引用", Answered: "已回答", Uncertain: "不確定", NotAddressed: "文件未涉及", Document: "全文"},
-	bot.English: {lang: bot.English, HTMLLang: "en", Ask: "Ask", AskLabel: "Ask about this document", Placeholder: "e.g. Where is the secretariat?",
-		AnswerHeading: "Answer", Citations: "Citations", Answered: "answered", Uncertain: "not sure", NotAddressed: "not addressed", Document: "Full text"},
+// wordsIn are the page's words in language l, for the document titled
+// title.
+func wordsIn(l bot.Lang, title string) words {
+	tag := map[bot.Lang]string{bot.Simplified: "zh-Hans", bot.Traditional: "zh-Hant"}[l]
+	if tag == "" {
+		l, tag = bot.English, "en"
+	}
+	say := func(m bot.Msg, args ...any) string { return bot.Say(l, m, args...) }
+	return words{lang: l, title: title, HTMLLang: tag, Ask: say(bot.MsgWebAsk), AskLabel: say(bot.MsgWebAskAbout, bot.TitleIn(title, l)),
+		Placeholder: say(bot.MsgWebPlaceholder), AnswerHeading: say(bot.MsgWebAnswer), Citations: say(bot.MsgWebCitations),
+		Answered: say(bot.MsgWebAnswered), Uncertain: say(bot.MsgWebUncertain), NotAddressed: say(bot.MsgWebNotAddressed),
+		Document: say(bot.MsgWebFullText)}
 }
 
 // wordsFor picks the reader's language from Accept-Language, in the
 // order the browser prefers: zh-TW/HK/MO and zh-Hant are Traditional,
 // other zh Simplified; English is the default.
-func wordsFor(r *http.Request) words {
+func wordsFor(r *http.Request, title string) words {
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
 		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
 		tag = strings.ToLower(tag)
@@ -247,14 +253,14 @@ func wordsFor(r *http.Request) words {
 		case tag == "":
 			continue
 		case strings.Contains(tag, "hant"), strings.HasPrefix(tag, "zh-tw"), strings.HasPrefix(tag, "zh-hk"), strings.HasPrefix(tag, "zh-mo"):
-			return wordTable[bot.Traditional]
+			return wordsIn(bot.Traditional, title)
 		case strings.HasPrefix(tag, "zh"):
-			return wordTable[bot.Simplified]
+			return wordsIn(bot.Simplified, title)
 		case strings.HasPrefix(tag, "en"):
-			return wordTable[bot.English]
+			return wordsIn(bot.English, title)
 		}
 	}
-	return wordTable[bot.English]
+	return wordsIn(bot.English, title)
 }
 
 // funcs are the templates' helpers.

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -189,6 +190,19 @@ func TestDocumentPage(t *testing.T) {
 	}
 	if !strings.Contains(body, "提问") || !strings.Contains(body, `<h1>`+doc.Title+`</h1>`) {
 		t.Error("page not in the reader's language or without the title")
+	}
+	// The page's own words come from the bot's table, in the reader's
+	// language, and name the loaded document rather than an example from
+	// one document.
+	for _, tt := range []struct{ accept, want string }{
+		{"zh-TW", "就《" + bot.TitleIn(doc.Title, bot.Traditional) + "》提問"},
+		{"en-GB,en;q=0.8", "Ask about " + html.EscapeString(doc.Title)},
+		{"", "Ask in your own words"},
+	} {
+		_, _, body := s.do(t, nil, "GET", "/", nil, map[string]string{"Accept-Language": tt.accept})
+		if !strings.Contains(body, tt.want) {
+			t.Errorf("Accept-Language %q: the page does not say %q", tt.accept, tt.want)
+		}
 	}
 	// Nothing is loaded from elsewhere.
 	for _, m := range regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(body, -1) {
