@@ -218,4 +218,9 @@ func TestScript(t *testing.T) {
 			t.Errorf("Script(%q, %s) = %q, want %q", tt.in, tt.l, got, tt.want)
 		}
 	}
+	for in, want := range map[string]bool{"合作": true, "三(四)": true, "组织": false, "組織": false, "Apache": false, "": false} {
+		if got := BothScripts(in); got != want {
+			t.Errorf("BothScripts(%q) = %v, want %v", in, got, want)
+		}
+	}
 }

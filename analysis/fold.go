@@ -123,6 +123,13 @@ func IsTraditional(s string) bool {
 	return false
 }
 
+// BothScripts reports whether s holds Chinese written the same in
+// Simplified and Traditional characters (合作, 三(四)), which does not tell
+// which script its writer reads.
+func BothScripts(s string) bool {
+	return HasHan(s) && !IsTraditional(s) && Script(s, Traditional) == s
+}
+
 var (
 	s2tOnce sync.Once
 	s2t     *opencc.OpenCC

@@ -312,6 +312,11 @@ func (b *Bot) language(req Request) Lang {
 	if (req.Kind == KindPassage || analysis.Detect(req.Text) == analysis.Unknown) && req.Lang != "" {
 		return req.Lang
 	}
+	// Chinese the same in both scripts (a label such as 三(四), 合作) is
+	// answered in the script the transport knows the asker reads.
+	if req.Lang.Chinese() && analysis.BothScripts(req.Text) {
+		return req.Lang
+	}
 	return replyLanguage(req.Text, b.cfg.Searcher.Document())
 }
 

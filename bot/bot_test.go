@@ -496,6 +496,22 @@ func TestReplyLanguage(t *testing.T) {
 	if r := b.Handle(context.Background(), Request{Kind: KindHelp, Lang: English}, nil); !strings.HasPrefix(r.Answer, "I answer questions about") {
 		t.Errorf("help for an English locale: %q", r.Answer)
 	}
+	// Chinese written the same in both scripts speaks the asker's script;
+	// a question that shows its script keeps it.
+	for _, tt := range []struct {
+		req  Request
+		want Lang
+	}{
+		{Request{Kind: KindCite, Text: "三(四)", Lang: Traditional}, Traditional},
+		{Request{Kind: KindCite, Text: "三(四)", Lang: Simplified}, Simplified},
+		{Request{Kind: KindAsk, Text: "能源合作", Lang: Traditional}, Traditional},
+		{Request{Kind: KindAsk, Text: "能源合作怎么样?", Lang: Traditional}, Simplified},
+		{Request{Kind: KindAsk, Text: "能源合作", Lang: English}, Simplified},
+	} {
+		if r := b.Handle(context.Background(), tt.req, nil); r.Lang != tt.want {
+			t.Errorf("%v %q for a %s locale: reply in %s, want %s", tt.req.Kind, tt.req.Text, tt.req.Lang, r.Lang, tt.want)
+		}
+	}
 }
 
 // Every message names the document being served, not "the declaration".
