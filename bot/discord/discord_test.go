@@ -17,7 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/bot"
-	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
+	"github.com/citebot/citebot/internal/fakediscord"
 )
 
 // deadline bounds every wait in these tests; nothing asserts on time.

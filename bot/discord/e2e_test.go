@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/citebot/citebot/bot"
-	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/fakediscord"
 	"github.com/citebot/citebot/retrieval"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
+	"github.com/citebot/citebot/internal/fakediscord"
 )
 
 // ExampleRun serves a handler on a (fake) Discord until the context ends.

@@ -13,11 +13,11 @@ import (
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/bot"
-	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/glossary"
 	"github.com/citebot/citebot/internal/anchor"
 	"github.com/citebot/citebot/internal/docversion"
+	"github.com/citebot/citebot/internal/fakediscord"
 	"github.com/citebot/citebot/internal/oaitest"
 	"github.com/citebot/citebot/retrieval"
 )

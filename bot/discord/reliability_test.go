@@ -15,8 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/bot"
-	"github.com/citebot/citebot/bot/discord/internal/fakediscord"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/fakediscord"
 	"github.com/citebot/citebot/internal/oaitest"
 	"github.com/citebot/citebot/llm"
 	"github.com/citebot/citebot/retrieval"

@@ -3,7 +3,7 @@
 // stream:true, one JSON document otherwise) and embeddings, with real status
 // codes, Retry-After headers and OpenAI-style error bodies. It speaks the wire
 // format only, so tests exercise the real go-openai client, the way
-// bot/discord/internal/fakediscord does for Discord.
+// internal/fakediscord does for Discord.
 //
 // What the server answers is decided per request by a Handler returning a
 // Reply: a Script of replies in order, a func of the request, or Reader, a
