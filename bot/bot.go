@@ -18,10 +18,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
-	"github.com/citebot/citebot/internal/lru"
-	"github.com/citebot/citebot/llm"
-
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/internal/lru"
+	"github.com/citebot/citebot/internal/upload"
+	"github.com/citebot/citebot/llm"
 	"github.com/citebot/citebot/retrieval"
 )
 
@@ -94,6 +94,12 @@ type Bot struct {
 	limits   *limiter
 	history  *history
 	rewrites *lru.Map[string, []string] // question in context → queries
+	// sync is the upload Sync last brought the served corpus in line with.
+	sync struct {
+		sync.Mutex
+		done  bool
+		stamp upload.Stamp
+	}
 	// whole is cleared when the model server shows it cannot read the
 	// whole document (it cut the prompt).
 	whole    atomic.Bool

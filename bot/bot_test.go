@@ -575,3 +575,60 @@ func TestReloadTooManyParagraphs(t *testing.T) {
 		}
 	}
 }
+
+// Shards sharing a data directory follow each other's reloads: a /reload
+// on one is picked up by the other's Sync, and so is going back to the
+// configured corpus; a damaged upload keeps the corpus serving and is not
+// read again until it changes.
+func TestSyncFollowsAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	libA, libB := newLibrary(t), newLibrary(t)
+	a := newBot(t, Config{Searcher: libA, DataDir: dir, MaxUploadBytes: 1 << 20})
+	b := newBot(t, Config{Searcher: libB, DataDir: dir, MaxUploadBytes: 1 << 20})
+	admin := Perms{Administrator: true}
+
+	if reloaded, err := b.Sync(ctx); reloaded || err != nil {
+		t.Fatalf("Sync with nothing changed: %v, %v", reloaded, err)
+	}
+	doc := "# Garden rules\n\n## Watering\n\nWater the roses every morning before nine.\n"
+	r := a.Handle(ctx, Request{Kind: KindReload, Perms: admin, Attachments: []Attachment{{Name: "garden.md", Data: []byte(doc)}}, Lang: English}, nil)
+	if r.Err != nil {
+		t.Fatalf("reload on A: %v (%s)", r.Err, r.Answer)
+	}
+	if reloaded, err := a.Sync(ctx); reloaded || err != nil {
+		t.Errorf("A's Sync after its own reload: %v, %v; want nothing to do", reloaded, err)
+	}
+	if reloaded, err := b.Sync(ctx); !reloaded || err != nil {
+		t.Fatalf("B's Sync after A's reload: %v, %v", reloaded, err)
+	}
+	if got := libB.Document().Title; got != "Garden rules" {
+		t.Errorf("B serves %q after Sync, want A's upload", got)
+	}
+	if ans := b.Handle(ctx, Request{Kind: KindAsk, Text: "when do I water the roses?"}, nil); !strings.Contains(ans.Answer, "before nine") {
+		t.Errorf("B's answer after Sync: %q", ans.Answer)
+	}
+	if reloaded, err := b.Sync(ctx); reloaded || err != nil {
+		t.Errorf("a second Sync: %v, %v; want nothing to do", reloaded, err)
+	}
+
+	// SIGHUP on A goes back to the configured corpus, and B follows.
+	if _, err := a.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if reloaded, err := b.Sync(ctx); !reloaded || err != nil || libB.Document().Title != corpus.Default().Title {
+		t.Errorf("B's Sync after A's SIGHUP: %v, %v, serving %q", reloaded, err, libB.Document().Title)
+	}
+
+	// A damaged upload: B says why once and keeps serving.
+	if err := os.WriteFile(filepath.Join(dir, upload.Name), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := libB.Document()
+	if reloaded, err := b.Sync(ctx); reloaded || err == nil {
+		t.Errorf("Sync with a damaged upload: %v, %v; want an error", reloaded, err)
+	}
+	if reloaded, err := b.Sync(ctx); reloaded || err != nil || libB.Document() != before {
+		t.Errorf("Sync again with the same damaged upload: %v, %v; want nothing done", reloaded, err)
+	}
+}

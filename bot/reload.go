@@ -14,6 +14,7 @@ import (
 
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/internal/atomicfile"
+	"github.com/citebot/citebot/internal/docversion"
 	"github.com/citebot/citebot/internal/upload"
 	"github.com/citebot/citebot/retrieval"
 )
@@ -130,6 +131,51 @@ func (b *Bot) Reload(ctx context.Context) (Reloaded, error) {
 		}
 	}
 	return Reloaded{Diff: diff, Dropped: doc.Dropped}, nil
+}
+
+// Sync brings the served corpus in line with the data directory when
+// several processes share it (the shards of one bot): the corpus uploaded
+// there, else the configured one. A /reload or SIGHUP reaches only the
+// process that received it; the others catch up here. It reads the data
+// directory only when the upload there changed since the last Sync, and
+// reports whether it reloaded.
+func (b *Bot) Sync(ctx context.Context) (bool, error) {
+	if b.cfg.DataDir == "" {
+		return false, nil
+	}
+	b.sync.Lock()
+	defer b.sync.Unlock()
+	stamp := upload.StampOf(b.cfg.DataDir)
+	if b.sync.done && stamp == b.sync.stamp {
+		return false, nil
+	}
+	files, ok, err := upload.Load(b.cfg.DataDir)
+	if err != nil {
+		// A damaged upload is not retried until it changes.
+		b.sync.done, b.sync.stamp = true, stamp
+		return false, fmt.Errorf("sync with %s: %w", b.cfg.DataDir, err)
+	}
+	doc := corpus.Default()
+	switch {
+	case ok:
+		doc, err = corpus.ParseFiles(files)
+	case len(b.cfg.CorpusPaths) > 0:
+		doc, err = corpus.LoadPaths(b.cfg.CorpusPaths...)
+	}
+	if err != nil {
+		b.sync.done, b.sync.stamp = true, stamp
+		return false, fmt.Errorf("sync with %s: %w", b.cfg.DataDir, err)
+	}
+	if docversion.Of(doc) == docversion.Of(b.cfg.Searcher.Document()) {
+		b.sync.done, b.sync.stamp = true, stamp
+		return false, nil
+	}
+	if _, err := b.cfg.Searcher.Reload(ctx, doc); err != nil {
+		return false, fmt.Errorf("sync with %s: %w", b.cfg.DataDir, err)
+	}
+	b.rewrites.Clear()
+	b.sync.done, b.sync.stamp = true, stamp
+	return true, nil
 }
 
 // badAttachment is an attachment refused before parsing, with the reason

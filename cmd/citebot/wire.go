@@ -293,6 +293,9 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 	}
 	stopHUP := reloadOnHUP(ctx, a, logger)
 	defer stopHUP()
+	if cfg.ShardCount > 1 && cfg.DataDir != "" {
+		go syncShards(ctx, a, logger, time.NewTicker(syncEvery).C)
+	}
 	err := discord.Run(ctx, discord.Config{
 		Token: cfg.DiscordToken, GuildID: cfg.GuildID, BaseURL: cfg.DiscordURL, Logger: logger,
 		Channels: cfg.Channels, ForumChannels: cfg.ForumChannels, NoDMs: cfg.NoDMs,
@@ -313,6 +316,35 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 		}
 	}
 	return code
+}
+
+// syncEvery is how often a shard looks for another shard's reload in the
+// shared data directory: a stat of one file, so cheap, and a corpus
+// changes by hand, so minutes would do; seconds keep the shards' answers
+// apart only briefly.
+const syncEvery = 10 * time.Second
+
+// syncShards brings this shard's corpus in line with the data directory
+// the shards share at every tick, until ctx is done: a /reload or SIGHUP
+// reaches one shard, and the others follow.
+func syncShards(ctx context.Context, a *app, logger *slog.Logger, tick <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			reloaded, err := a.bot.Sync(ctx)
+			if reloaded || err != nil {
+				a.metrics.Reloaded(err)
+			}
+			switch {
+			case err != nil:
+				logger.Warn("could not follow another shard's reload; the current corpus keeps serving", "err", err)
+			case reloaded:
+				logger.Info("corpus reloaded after another shard's reload", "paragraphs", len(a.lib.Document().Paragraphs))
+			}
+		}
+	}
 }
 
 // reloadOnHUP reloads the corpus from the configured paths on SIGHUP

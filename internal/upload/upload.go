@@ -84,6 +84,24 @@ func Load(dir string) (files []corpus.File, ok bool, err error) {
 	return nil, true, fmt.Errorf("read %s: %w", legacyName, err)
 }
 
+// Stamp says which upload dir holds without reading it: its size and
+// modification time, or the zero Stamp for none. Processes sharing dir
+// compare stamps to notice another's /reload.
+type Stamp struct {
+	Size    int64
+	ModTime time.Time
+}
+
+// StampOf returns the Stamp of the upload in dir.
+func StampOf(dir string) Stamp {
+	for _, n := range []string{Name, legacyName} {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return Stamp{Size: fi.Size(), ModTime: fi.ModTime()}
+		}
+	}
+	return Stamp{}
+}
+
 // Remove forgets the upload in dir.
 func Remove(dir string) error {
 	for _, n := range []string{Name, legacyName} {

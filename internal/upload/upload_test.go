@@ -110,3 +110,30 @@ func TestBadUploadsAreSetAside(t *testing.T) {
 		})
 	}
 }
+
+// A Stamp changes with the upload, and is zero without one.
+func TestStamp(t *testing.T) {
+	dir := t.TempDir()
+	if s := StampOf(dir); s != (Stamp{}) {
+		t.Errorf("no upload: stamp %+v, want zero", s)
+	}
+	if err := Save(dir, []corpus.File{{Name: "a.md", Data: []byte("# A\n\nOne.\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	first := StampOf(dir)
+	if first == (Stamp{}) {
+		t.Fatal("an upload has a zero stamp")
+	}
+	if err := Save(dir, []corpus.File{{Name: "a.md", Data: []byte("# A\n\nOne, and two.\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	if StampOf(dir) == first {
+		t.Error("a new upload kept the old stamp")
+	}
+	if err := Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if s := StampOf(dir); s != (Stamp{}) {
+		t.Errorf("after Remove: stamp %+v, want zero", s)
+	}
+}
