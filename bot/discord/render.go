@@ -61,19 +61,19 @@ func width(s string) int {
 	return n
 }
 
-// truncate shortens s to at most max characters, ending with "…" when cut,
+// truncate shortens s to at most maxWidth characters, ending with "…" when cut,
 // and never cuts inside a rune.
-func truncate(s string, max int) string {
-	if width(s) <= max {
+func truncate(s string, maxWidth int) string {
+	if width(s) <= maxWidth {
 		return s
 	}
-	if max < 1 {
+	if maxWidth < 1 {
 		return ""
 	}
 	w, end := 0, 0
 	for i, r := range s {
 		rw := max1(utf16.RuneLen(r))
-		if w+rw > max-1 {
+		if w+rw > maxWidth-1 {
 			break
 		}
 		w += rw
@@ -148,18 +148,18 @@ func isCloser(r rune) bool {
 	return false
 }
 
-// splitText cuts s into pieces of at most max characters whose concatenation
+// splitText cuts s into pieces of at most maxWidth characters whose concatenation
 // is exactly s. It prefers to cut after a sentence (。！？.!?) together with
 // any closing quote and the citations that follow it, then at a line break,
 // then at a space; it never cuts inside a rune and never inside a citation
-// like [三(四)¶2] unless the citation alone is longer than max.
-func splitText(s string, max int) []string {
-	if max < 2 {
-		max = 2 // an astral rune needs two; a smaller limit could not progress
+// like [三(四)¶2] unless the citation alone is longer than maxWidth.
+func splitText(s string, maxWidth int) []string {
+	if maxWidth < 2 {
+		maxWidth = 2 // an astral rune needs two; a smaller limit could not progress
 	}
 	var out []string
-	for !fits(s, max) {
-		cut := cutPoint(s, max)
+	for !fits(s, maxWidth) {
+		cut := cutPoint(s, maxWidth)
 		out = append(out, s[:cut])
 		s = s[cut:]
 	}
@@ -169,23 +169,23 @@ func splitText(s string, max int) []string {
 	return out
 }
 
-// fits reports whether width(s) <= max, reading no further than needed.
-func fits(s string, max int) bool {
+// fits reports whether width(s) <= maxWidth, reading no further than needed.
+func fits(s string, maxWidth int) bool {
 	n := 0
 	for _, r := range s {
-		if n += max1(utf16.RuneLen(r)); n > max {
+		if n += max1(utf16.RuneLen(r)); n > maxWidth {
 			return false
 		}
 	}
 	return true
 }
 
-// cutPoint returns the byte index to cut s at; s is wider than max.
-func cutPoint(s string, max int) int {
-	// Only citations that start before the cut matter; a citation is at most
-	// citationSpanMax+2 runes of at most 4 bytes, so this window holds them.
+// cutPoint returns the byte index to cut s at; s is wider than maxWidth.
+func cutPoint(s string, maxWidth int) int {
+	// Only citations that start before the cut matter; a citation is at maxWidth
+	// citationSpanMax+2 runes of at maxWidth 4 bytes, so this window holds them.
 	window := s
-	if n := 4*max + 4*(citationSpanMax+2) + maxLinkURL + 2; n < len(window) {
+	if n := 4*maxWidth + 4*(citationSpanMax+2) + maxLinkURL + 2; n < len(window) {
 		window = window[:n]
 	}
 	spans := citationSpans(window)
@@ -204,7 +204,7 @@ func cutPoint(s string, max int) int {
 	limit, w := 0, 0
 	for i, r := range s {
 		rw := max1(utf16.RuneLen(r))
-		if w+rw > max {
+		if w+rw > maxWidth {
 			break
 		}
 		w += rw
@@ -215,7 +215,7 @@ func cutPoint(s string, max int) int {
 		_, size := utf8.DecodeRuneInString(s)
 		return size
 	}
-	sentence, line, space, any := 0, 0, 0, 0
+	sentence, line, space, anywhere := 0, 0, 0, 0
 	for i, r := range s[:limit] {
 		_, size := utf8.DecodeRuneInString(s[i:])
 		next := i + size
@@ -242,15 +242,15 @@ func cutPoint(s string, max int) int {
 			}
 		}
 		if !inside(next) {
-			any = next
+			anywhere = next
 		}
 	}
-	for _, c := range []int{sentence, line, space, any} {
+	for _, c := range []int{sentence, line, space, anywhere} {
 		if c > 0 {
 			return c
 		}
 	}
-	return limit // a single citation wider than max: nothing better exists
+	return limit // a single citation wider than maxWidth: nothing better exists
 }
 
 // sentenceEnd extends a cut after a terminator over further terminators,
