@@ -182,8 +182,8 @@ func fits(s string, maxWidth int) bool {
 
 // cutPoint returns the byte index to cut s at; s is wider than maxWidth.
 func cutPoint(s string, maxWidth int) int {
-	// Only citations that start before the cut matter; a citation is at maxWidth
-	// citationSpanMax+2 runes of at maxWidth 4 bytes, so this window holds them.
+	// Only citations that start before the cut matter; a citation is at most
+	// citationSpanMax+2 runes of at most 4 bytes, so this window holds them.
 	window := s
 	if n := 4*maxWidth + 4*(citationSpanMax+2) + maxLinkURL + 2; n < len(window) {
 		window = window[:n]
