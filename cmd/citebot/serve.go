@@ -95,7 +95,8 @@ func newWeb(cfg config, a *app, logger *slog.Logger, checks ...web.Check) (*web.
 }
 
 // runServe runs the web server alone until ctx is done; SIGHUP reloads
-// the corpus.
+// the corpus, and a /reload through another process sharing the data
+// directory is followed.
 func runServe(ctx context.Context, cfg config, a *app, logger *slog.Logger, stderr io.Writer) int {
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -111,6 +112,8 @@ func runServe(ctx context.Context, cfg config, a *app, logger *slog.Logger, stde
 	fmt.Fprintf(stderr, "citebot: serving http://%s\n", ln.Addr())
 	stop := reloadOnHUP(ctx, a, logger)
 	defer stop()
+	stopFollowing := followReloads(ctx, cfg, a, logger)
+	defer stopFollowing()
 	if err := web.Serve(ctx, ln, h, logger); err != nil {
 		fmt.Fprintln(stderr, "citebot serve:", err)
 		return 1

@@ -29,7 +29,7 @@ func TestSyncShards(t *testing.T) {
 		defer shards[i].close(logger)
 	}
 	tick := make(chan time.Time) // unbuffered: a send returns once the last tick is handled
-	go syncShards(ctx, shards[1], logger, tick)
+	go syncOnTicks(ctx, shards[1], logger, tick)
 
 	r := shards[0].bot.Handle(ctx, bot.Request{Kind: bot.KindReload, Perms: bot.Perms{Administrator: true}, Lang: bot.English,
 		Attachments: []bot.Attachment{{Name: "garden.md", Data: []byte("# Garden rules\n\n## Watering\n\nWater the roses every morning.\n")}}}, nil)

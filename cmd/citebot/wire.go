@@ -293,9 +293,8 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 	}
 	stopHUP := reloadOnHUP(ctx, a, logger)
 	defer stopHUP()
-	if cfg.ShardCount > 1 && cfg.DataDir != "" {
-		go syncShards(ctx, a, logger, time.NewTicker(syncEvery).C)
-	}
+	stopFollowing := followReloads(ctx, cfg, a, logger)
+	defer stopFollowing()
 	err := discord.Run(ctx, discord.Config{
 		Token: cfg.DiscordToken, GuildID: cfg.GuildID, BaseURL: cfg.DiscordURL, Logger: logger,
 		Channels: cfg.Channels, ForumChannels: cfg.ForumChannels, NoDMs: cfg.NoDMs,
@@ -318,16 +317,37 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 	return code
 }
 
-// syncEvery is how often a shard looks for another shard's reload in the
-// shared data directory: a stat of one file, so cheap, and a corpus
-// changes by hand, so minutes would do; seconds keep the shards' answers
-// apart only briefly.
+// syncEvery is how often a process looks for another's reload in the
+// data directory they share: a stat of one file, so cheap, and a corpus
+// changes by hand, so minutes would do; seconds keep the processes'
+// answers apart only briefly.
 const syncEvery = 10 * time.Second
 
-// syncShards brings this shard's corpus in line with the data directory
-// the shards share at every tick, until ctx is done: a /reload or SIGHUP
-// reaches one shard, and the others follow.
-func syncShards(ctx context.Context, a *app, logger *slog.Logger, tick <-chan time.Time) {
+// followReloads keeps this process's corpus in line with the data
+// directory when it has one, which other processes may share (the shards
+// of one bot, citebot serve beside citebot discord): a /reload reaches the
+// process that received it, and the others follow within syncEvery.
+func followReloads(ctx context.Context, cfg config, a *app, logger *slog.Logger) (stop func()) {
+	if cfg.DataDir == "" {
+		return func() {}
+	}
+	t := time.NewTicker(syncEvery)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		syncOnTicks(ctx, a, logger, t.C)
+	}()
+	return func() {
+		t.Stop()
+		cancel()
+		<-done
+	}
+}
+
+// syncOnTicks brings the corpus in line with the data directory at every
+// tick, until ctx is done.
+func syncOnTicks(ctx context.Context, a *app, logger *slog.Logger, tick <-chan time.Time) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -339,9 +359,9 @@ func syncShards(ctx context.Context, a *app, logger *slog.Logger, tick <-chan ti
 			}
 			switch {
 			case err != nil:
-				logger.Warn("could not follow another shard's reload; the current corpus keeps serving", "err", err)
+				logger.Warn("could not follow another process's reload; the current corpus keeps serving", "err", err)
 			case reloaded:
-				logger.Info("corpus reloaded after another shard's reload", "paragraphs", len(a.lib.Document().Paragraphs))
+				logger.Info("corpus reloaded after another process's reload", "paragraphs", len(a.lib.Document().Paragraphs))
 			}
 		}
 	}
