@@ -88,15 +88,17 @@ func Load(dir string) (files []corpus.File, ok bool, err error) {
 // modification time, or the zero Stamp for none. Processes sharing dir
 // compare stamps to notice another's /reload.
 type Stamp struct {
-	Size    int64
-	ModTime time.Time
+	Size int64
+	// ModTime is the modification time in Unix nanoseconds, so that
+	// stamps compare with ==.
+	ModTime int64
 }
 
 // StampOf returns the Stamp of the upload in dir.
 func StampOf(dir string) Stamp {
 	for _, n := range []string{Name, legacyName} {
 		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil {
-			return Stamp{Size: fi.Size(), ModTime: fi.ModTime()}
+			return Stamp{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
 		}
 	}
 	return Stamp{}
