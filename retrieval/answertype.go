@@ -67,7 +67,7 @@ var (
 	// something. A contact only mentioned ("a patch on the mailing list")
 	// is not asked for.
 	contactQ = lazyre.New(`(邮箱|电子邮件|邮件地址|网址|网站|链接|电话|联系方式)(是|为)?(什么|多少|哪|啥)|(什么|哪个|哪)(邮箱|网址|网站|链接|电话)|联系谁|发给谁|发到哪|寄到哪|报告给谁|向谁报告|` +
-		`\b(what|which|where)\b[^?.!]{0,40}?\b(e-?mail|url|website|web site|web page|webpage|link|phone number|contact)\b|\b(e-?mail address|phone number|contact details|contact info)\b|` +
+		`\b(what|which|where)\b[^?.!]{0,40}?\b(e-?mail|url|website|web site|web page|webpage|phone number|contact (?:details|info|address))\b|\b(e-?mail address|phone number|contact details|contact info)\b|` +
 		asking + `where (do|does|should|can|could|am|are|would|to) (\S+ ){0,4}?(send|report|submit|contact|email|e-mail|reach|write|disclose|find|get|download|read)\b|\bwho (do|should|can) (i|we|you) (contact|email|e-mail|report|write|reach)\b`)
 	// Contacts stated in a passage: email addresses and web addresses.
 	contactRe = lazyre.New(`[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+|https?://[^\s)>\]]+|\bwww\.[a-z0-9-]+\.[^\s)>\]]+`)

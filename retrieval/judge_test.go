@@ -53,6 +53,8 @@ func TestExpectedAnswer(t *testing.T) {
 		{"Where can I find the incident response plan?", contactAnswer},
 		{"漏洞应该报告给谁?", contactAnswer},
 		{"Where is the SCO Secretariat based?", placeAnswer},
+		{"Which member states keep in close contact on Afghanistan?", placeAnswer},
+		{"what links the two sections?", anyAnswer},
 		{"if i post a patch on the mailing list, does it count as contributing?", anyAnswer},
 		{"when do they publish the fix?", timeAnswer},
 		{"when i hand my build over to a client do i have to give them the license?", anyAnswer},
