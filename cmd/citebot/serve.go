@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/bot"
 	"github.com/citebot/citebot/metrics"
 	"github.com/citebot/citebot/report"
@@ -114,6 +115,7 @@ func runServe(ctx context.Context, cfg config, a *app, logger *slog.Logger, stde
 	defer stop()
 	stopFollowing := followReloads(ctx, cfg, a, logger)
 	defer stopFollowing()
+	go analysis.LoadScripts()
 	if err := web.Serve(ctx, ln, h, logger); err != nil {
 		fmt.Fprintln(stderr, "citebot serve:", err)
 		return 1

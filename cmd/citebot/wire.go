@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/bot"
 	"github.com/citebot/citebot/bot/discord"
 	"github.com/citebot/citebot/corpus"
@@ -295,6 +296,7 @@ func runDiscord(ctx context.Context, cfg config, a *app, logger *slog.Logger, st
 	defer stopHUP()
 	stopFollowing := followReloads(ctx, cfg, a, logger)
 	defer stopFollowing()
+	go analysis.LoadScripts()
 	err := discord.Run(ctx, discord.Config{
 		Token: cfg.DiscordToken, GuildID: cfg.GuildID, BaseURL: cfg.DiscordURL, Logger: logger,
 		Channels: cfg.Channels, ForumChannels: cfg.ForumChannels, NoDMs: cfg.NoDMs,
