@@ -644,22 +644,30 @@ func (s *Space) Words(folded string) []string {
 
 // appendWords appends the words of folded text to out, as Words splits it.
 func (s *Space) appendWords(out []string, folded string) []string {
-	out, _ = s.splitWords(out, nil, folded, false)
+	out, _ = s.splitWords(out, nil, folded, false, false)
 	return out
 }
 
 // appendWordsAsWritten is appendWords that also appends to written, for
 // each word, the alphabetic word as written when its stem differs, else "".
 func (s *Space) appendWordsAsWritten(out, written []string, folded string) ([]string, []string) {
-	return s.splitWords(out, written, folded, true)
+	return s.splitWords(out, written, folded, true, false)
 }
 
-func (s *Space) splitWords(out, written []string, folded string, keepWritten bool) ([]string, []string) {
+// splitWords appends the words of folded text to out: a Chinese run's
+// every dictionary word, or with segment its words as Segment reads them;
+// alphabetic words as stems; numbers as they are. With keepWritten it also
+// appends to written what appendWordsAsWritten says.
+func (s *Space) splitWords(out, written []string, folded string, keepWritten, segment bool) ([]string, []string) {
 	var st analysis.Stemmer
 	for tok := range analysis.Tokens(folded) {
 		switch tok.Kind {
 		case analysis.HanRun:
-			out = s.hanWords(out, tok.Text)
+			if segment {
+				out = s.segmentHan(out, tok.Text)
+			} else {
+				out = s.hanWords(out, tok.Text)
+			}
 		case analysis.Word:
 			// One letter means nothing on its own ("r u sure", "(a)").
 			if len(tok.Text) == 1 {
@@ -691,27 +699,7 @@ func (s *Space) splitWords(out, written []string, folded string, keepWritten boo
 // accidents that would count as things the question asks about. Other
 // scripts are split as by Words.
 func (s *Space) Segment(folded string) []string {
-	var out []string
-	var st analysis.Stemmer
-	for tok := range analysis.Tokens(folded) {
-		switch tok.Kind {
-		case analysis.HanRun:
-			out = s.segmentHan(out, tok.Text)
-		case analysis.Word:
-			// One letter means nothing on its own ("r u sure", "(a)").
-			if len(tok.Text) == 1 {
-				continue
-			}
-			if st == nil {
-				st = analysis.StemmerFor(folded)
-			}
-			if t, ok := st.Term(tok.Text); ok {
-				out = append(out, t)
-			}
-		case analysis.Number:
-			out = append(out, tok.Text)
-		}
-	}
+	out, _ := s.splitWords(nil, nil, folded, false, true)
 	return out
 }
 
