@@ -113,12 +113,9 @@ type Reloaded struct {
 // Reload reloads the configured corpus (the embedded default when none is
 // configured) and forgets any uploaded one. The operator's SIGHUP lands here.
 func (b *Bot) Reload(ctx context.Context) (Reloaded, error) {
-	doc := corpus.Default()
-	if len(b.cfg.CorpusPaths) > 0 {
-		var err error
-		if doc, err = corpus.LoadPaths(b.cfg.CorpusPaths...); err != nil {
-			return Reloaded{}, err
-		}
+	doc, err := b.configured()
+	if err != nil {
+		return Reloaded{}, err
 	}
 	diff, err := b.cfg.Searcher.Reload(ctx, doc)
 	if err != nil {
@@ -149,33 +146,41 @@ func (b *Bot) Sync(ctx context.Context) (bool, error) {
 	if b.sync.done && stamp == b.sync.stamp {
 		return false, nil
 	}
+	// Whatever the outcome but a busy index, this upload has been seen:
+	// a damaged one is not read again until it changes.
+	seen := func() { b.sync.done, b.sync.stamp = true, stamp }
 	files, ok, err := upload.Load(b.cfg.DataDir)
-	if err != nil {
-		// A damaged upload is not retried until it changes.
-		b.sync.done, b.sync.stamp = true, stamp
-		return false, fmt.Errorf("sync with %s: %w", b.cfg.DataDir, err)
-	}
-	doc := corpus.Default()
-	switch {
-	case ok:
-		doc, err = corpus.ParseFiles(files)
-	case len(b.cfg.CorpusPaths) > 0:
-		doc, err = corpus.LoadPaths(b.cfg.CorpusPaths...)
+	var doc *corpus.Document
+	if err == nil {
+		if ok {
+			doc, err = corpus.ParseFiles(files)
+		} else {
+			doc, err = b.configured()
+		}
 	}
 	if err != nil {
-		b.sync.done, b.sync.stamp = true, stamp
+		seen()
 		return false, fmt.Errorf("sync with %s: %w", b.cfg.DataDir, err)
 	}
 	if docversion.Of(doc) == docversion.Of(b.cfg.Searcher.Document()) {
-		b.sync.done, b.sync.stamp = true, stamp
+		seen()
 		return false, nil
 	}
 	if _, err := b.cfg.Searcher.Reload(ctx, doc); err != nil {
 		return false, fmt.Errorf("sync with %s: %w", b.cfg.DataDir, err)
 	}
 	b.rewrites.Clear()
-	b.sync.done, b.sync.stamp = true, stamp
+	seen()
 	return true, nil
+}
+
+// configured reads the configured corpus: its files, else the embedded
+// default.
+func (b *Bot) configured() (*corpus.Document, error) {
+	if len(b.cfg.CorpusPaths) == 0 {
+		return corpus.Default(), nil
+	}
+	return corpus.LoadPaths(b.cfg.CorpusPaths...)
 }
 
 // badAttachment is an attachment refused before parsing, with the reason

@@ -231,12 +231,12 @@ type words struct {
 // wordsIn are the page's words in language l, for the document titled
 // title.
 func wordsIn(l bot.Lang, title string) words {
-	tag := map[bot.Lang]string{bot.Simplified: "zh-Hans", bot.Traditional: "zh-Hant"}[l]
-	if tag == "" {
-		l, tag = bot.English, "en"
+	if l != bot.Simplified && l != bot.Traditional {
+		l = bot.English
 	}
+	// The reply languages are BCP 47 tags, as the lang attribute wants.
 	say := func(m bot.Msg, args ...any) string { return bot.Say(l, m, args...) }
-	return words{lang: l, title: title, HTMLLang: tag, Ask: say(bot.MsgWebAsk), AskLabel: say(bot.MsgWebAskAbout, bot.TitleIn(title, l)),
+	return words{lang: l, title: title, HTMLLang: string(l), Ask: say(bot.MsgWebAsk), AskLabel: say(bot.MsgWebAskAbout, bot.TitleIn(title, l)),
 		Placeholder: say(bot.MsgWebPlaceholder), AnswerHeading: say(bot.MsgWebAnswer), Citations: say(bot.MsgWebCitations),
 		Answered: say(bot.MsgWebAnswered), Uncertain: say(bot.MsgWebUncertain), NotAddressed: say(bot.MsgWebNotAddressed),
 		Document: say(bot.MsgWebFullText)}
