@@ -1029,19 +1029,26 @@ func (s *Space) placeEnglish(stem string) ([]coord, map[string]float64) {
 	return normalized(acc), paras
 }
 
+// normalized returns acc as a unit vector of coordinates in key order. The
+// squares are summed in that order too: a sum in map order differs in its
+// last bits from run to run, and a fitted space is compared byte for byte
+// with the one the program ships.
 func normalized(acc map[string]float64) []coord {
+	out := make([]coord, 0, len(acc))
+	for k, x := range acc {
+		out = append(out, coord{k, x})
+	}
+	slices.SortFunc(out, func(a, b coord) int { return strings.Compare(a.key, b.key) })
 	var ss float64
-	for _, x := range acc {
-		ss += x * x
+	for _, c := range out {
+		ss += c.w * c.w
 	}
 	if ss == 0 {
 		return nil
 	}
-	out := make([]coord, 0, len(acc))
-	for k, x := range acc {
-		out = append(out, coord{k, x / math.Sqrt(ss)})
+	for i := range out {
+		out[i].w /= math.Sqrt(ss)
 	}
-	slices.SortFunc(out, func(a, b coord) int { return strings.Compare(a.key, b.key) })
 	return out
 }
 

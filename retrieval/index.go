@@ -81,6 +81,9 @@ type Options struct {
 
 	// exhaustive overrides exhaustiveLimit, for tests.
 	exhaustive int
+	// fitAlways fits the meaning space even to the embedded declaration,
+	// whose fitted space ships (see fitSpace), for tests.
+	fitAlways bool
 }
 
 // DefaultMaxParagraphs is the paragraph limit of a zero Options: the size
@@ -145,22 +148,12 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 		exhaustive = max(opt.exhaustive, 0)
 	}
 	n := len(doc.Paragraphs)
-	texts := make([]string, n)
-	titles := make([]string, n)
-	folded := make([]string, n)
-	// Folding is per character, so a passage folds to its folded title
-	// and text joined; each is folded once.
-	parallel(n, func(i int) {
-		p := doc.Paragraphs[i]
-		folded[i] = analysis.Fold(p.Text)
-		titles[i] = analysis.Fold(p.Section)
-		texts[i] = titles[i] + "\n" + folded[i]
-	})
+	texts, titles, folded := foldPassages(doc)
 	// The lexical index needs nothing of the meaning space: it is built
 	// beside it, on the core the space's sequential steps leave idle.
 	lexDone := make(chan *lexical, 1)
 	go func() { lexDone <- newLexical(folded, titles) }()
-	space, fit := embeddings.FitFolded(lexicon, texts, 0)
+	space, fit := fitSpace(lexicon, texts, opt.fitAlways)
 	var rows [][]float32
 	if emb == nil {
 		emb = space
@@ -200,6 +193,21 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	ix.named = ix.titleWords()
 	ix.scratch.n = n
 	return ix, nil
+}
+
+// foldPassages folds the paragraphs' passages (section title and text)
+// and, apart, their titles and texts. Folding is per character, so a
+// passage folds to its folded title and text joined; each is folded once.
+func foldPassages(doc *corpus.Document) (texts, titles, folded []string) {
+	n := len(doc.Paragraphs)
+	texts, titles, folded = make([]string, n), make([]string, n), make([]string, n)
+	parallel(n, func(i int) {
+		p := doc.Paragraphs[i]
+		folded[i] = analysis.Fold(p.Text)
+		titles[i] = analysis.Fold(p.Section)
+		texts[i] = titles[i] + "\n" + folded[i]
+	})
+	return texts, titles, folded
 }
 
 // fittedRows returns the in-process vectors of the fitted texts: float32
