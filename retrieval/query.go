@@ -106,7 +106,45 @@ func (ix *Index) titleWords() map[string]bool {
 			named[w.word] = true
 		}
 	}
+	for _, a := range acronyms(title) {
+		named[a] = true
+	}
 	return named
+}
+
+// acronyms returns the initialisms a folded title is called by: the
+// initials of every run of two to six of its words, stop words left out
+// ("Mozilla Public License Version 2.0" is the MPL, "GNU General Public
+// License" the GPL, "Universal Declaration of Human Rights" the UDHR).
+// People name a document by them far more often than in full.
+func acronyms(title string) []string {
+	var words []string
+	st := analysis.StemmerFor(title)
+	for tok := range analysis.Tokens(title) {
+		if tok.Kind != analysis.Word {
+			continue
+		}
+		if _, ok := st.Term(tok.Text); !ok {
+			words = append(words, "") // a stop word: in a run, without an initial
+			continue
+		}
+		words = append(words, tok.Text)
+	}
+	var out []string
+	for i := range words {
+		var b strings.Builder
+		n := 0
+		for j := i; j < len(words) && n < 6; j++ {
+			if words[j] == "" {
+				continue
+			}
+			b.WriteByte(words[j][0])
+			if n++; n >= 2 && words[i] != "" {
+				out = append(out, b.String())
+			}
+		}
+	}
+	return out
 }
 
 func firstRune(s string) rune {
