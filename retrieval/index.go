@@ -62,10 +62,11 @@ type Index struct {
 	exhaustive int // see exhaustiveLimit
 	facts      factCache
 	scratch    scratchPool
-	// named are the alphabetic words of the document's title: a question
-	// that names the document ("under the Apache License") asks about the
-	// rest of its words.
-	named map[string]bool
+	// named are the alphabetic words of the document's title, and
+	// initials its initialisms: a question that names the document
+	// ("under the Apache License", "the MPL") asks about the rest of its
+	// words (see naming).
+	named, initials map[string]bool
 }
 
 // Options tune how an Index is built.
@@ -190,7 +191,7 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	if n > exhaustive {
 		ix.texts = nil
 	}
-	ix.named = ix.titleWords()
+	ix.named, ix.initials = ix.titleWords()
 	ix.scratch.n = n
 	return ix, nil
 }

@@ -74,7 +74,7 @@ func (ix *Index) analyse(question string) query {
 			q.words = append(q.words, w)
 		}
 	}
-	q.dropNamed(ix.named)
+	q.dropNamed(ix.naming(folded))
 	switch {
 	case q.lang == analysis.English && ix.lang.Chinese():
 		q.translateToChinese(ix, question)
@@ -88,14 +88,14 @@ func (ix *Index) analyse(question string) query {
 }
 
 // titleWords returns the alphabetic words and terms of a single
-// document's title. In a corpus of several documents a title's words tell
-// the documents apart, so they are kept.
-func (ix *Index) titleWords() map[string]bool {
+// document's title, and its initialisms. In a corpus of several documents
+// a title's words tell the documents apart, so they are kept.
+func (ix *Index) titleWords() (named, initials map[string]bool) {
 	if len(ix.doc.Parts) > 0 || ix.doc.Title == "" {
-		return nil
+		return nil, nil
 	}
 	title := analysis.Fold(ix.doc.Title)
-	named := map[string]bool{}
+	named, initials = map[string]bool{}, map[string]bool{}
 	for _, t := range queryTerms(title) {
 		if !analysis.IsHan(firstRune(t.term)) {
 			named[t.term] = true
@@ -107,9 +107,71 @@ func (ix *Index) titleWords() map[string]bool {
 		}
 	}
 	for _, a := range acronyms(title) {
-		named[a] = true
+		initials[a] = true
 	}
-	return named
+	// The first word of a title of three words or more is its name
+	// (Apache, Mozilla, GNU, Node.js): alone, it names the document as
+	// well as its initials do. In a shorter one it is as likely a subject
+	// ("Security Policy").
+	st := analysis.StemmerFor(title)
+	var words []string
+	for tok := range analysis.Tokens(title) {
+		if t, ok := st.Term(tok.Text); ok && tok.Kind == analysis.Word {
+			words = append(words, t)
+		}
+	}
+	if len(words) >= 3 {
+		initials[words[0]] = true
+	}
+	return named, initials
+}
+
+// naming returns the words with which a folded question names the
+// document: the title's initialisms ("the MPL"), and the title's words
+// where two or more of them run together ("under the Apache License"). A
+// title word alone is a word like any other: "a later version of the
+// license" asks about versions, and "security holes" about security in a
+// policy titled "Security".
+func (ix *Index) naming(folded string) map[string]bool {
+	if len(ix.named) == 0 {
+		return nil
+	}
+	out := map[string]bool{}
+	var run []string
+	flush := func() {
+		if len(run) >= 2 {
+			for _, w := range run {
+				out[w] = true
+			}
+		}
+		run = run[:0]
+	}
+	st := analysis.StemmerFor(folded)
+	end := 0
+	for tok := range analysis.Tokens(folded) {
+		if strings.Trim(folded[end:tok.Start], " -") != "" {
+			flush() // punctuation or a stop word between
+		}
+		end = tok.Start + len(tok.Text)
+		term := tok.Text
+		if tok.Kind == analysis.Word {
+			var ok bool
+			if term, ok = st.Term(tok.Text); !ok {
+				flush()
+				continue
+			}
+		}
+		if ix.initials[term] {
+			out[term] = true
+		}
+		if tok.Kind != analysis.HanRun && ix.named[term] {
+			run = append(run, term)
+		} else {
+			flush()
+		}
+	}
+	flush()
+	return out
 }
 
 // acronyms returns the initialisms a folded title is called by: the

@@ -1,10 +1,13 @@
 package retrieval
 
 import (
+	"context"
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/citebot/citebot/analysis"
+	"github.com/citebot/citebot/corpus"
 )
 
 // A document is called by the initials of its title's words, stop words
@@ -32,6 +35,44 @@ func TestAcronyms(t *testing.T) {
 			if slices.Contains(got, w) {
 				t.Errorf("acronyms(%q) = %v, want no %q", tt.title, got, w)
 			}
+		}
+	}
+}
+
+// A question names the document by its initials, its name (the title's
+// first word), or two or more title words together; a title word alone is
+// what the question asks about.
+func TestNaming(t *testing.T) {
+	build := func(text string) *Index {
+		doc, err := corpus.Parse("doc.md", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix, err := Build(context.Background(), doc, nil, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+	mpl := build("# Mozilla Public License Version 2.0\n\n## Versions\n\nA later version of this License.\n")
+	security := build("# Security Policy\n\nReport security bugs privately.\n")
+	tests := []struct {
+		ix       *Index
+		question string
+		want     []string
+	}{
+		{mpl, "is this under the Mozilla Public License?", []string{"licens", "mozilla", "public"}},
+		{mpl, "can i use the MPL for my code", []string{"mpl"}},
+		{mpl, "is mozilla's code free?", []string{"mozilla"}},
+		{mpl, "can i use a later version of the license?", nil},
+		{mpl, "which version, public or not?", nil},
+		{security, "how do i report security holes?", nil},
+		{security, "what does the security policy say about bugs?", []string{"polici", "secur"}},
+	}
+	for _, tt := range tests {
+		got := slices.Sorted(maps.Keys(tt.ix.naming(analysis.Fold(tt.question))))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("naming(%q) = %v, want %v", tt.question, got, tt.want)
 		}
 	}
 }
