@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -88,13 +89,8 @@ func (f *Fit) Snapshot(folded []string) ([]byte, error) {
 			e.f64(c.w)
 		}
 	}
-	coordKeys := make([]string, 0, len(s.byCoord))
-	for k := range s.byCoord {
-		coordKeys = append(coordKeys, k)
-	}
-	slices.Sort(coordKeys)
-	e.uvar(len(coordKeys))
-	for _, k := range coordKeys {
+	e.uvar(len(s.byCoord))
+	for _, k := range slices.Sorted(maps.Keys(s.byCoord)) {
 		e.uvar(keys[k])
 		e.uvar(len(s.byCoord[k]))
 		for _, at := range s.byCoord[k] {
@@ -123,13 +119,8 @@ func (f *Fit) Snapshot(folded []string) ([]byte, error) {
 		e.str(fm.text)
 		e.uvar(int(fm.id))
 	}
-	stems := make([]string, 0, len(s.paraphrasedBy))
-	for st := range s.paraphrasedBy {
-		stems = append(stems, st)
-	}
-	slices.Sort(stems)
-	e.uvar(len(stems))
-	for _, st := range stems {
+	e.uvar(len(s.paraphrasedBy))
+	for _, st := range slices.Sorted(maps.Keys(s.paraphrasedBy)) {
 		e.uvar(keys[st])
 		e.uvar(len(s.paraphrasedBy[st]))
 		for _, ws := range s.paraphrasedBy[st] {
