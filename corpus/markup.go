@@ -42,6 +42,24 @@ func closesFence(l, fence string) bool {
 	return len(l) >= len(fence) && strings.Trim(l, fence[:1]) == ""
 }
 
+// commentEnd returns the last line of an HTML comment that starts line i
+// and ends a line, and whether there is one.
+func commentEnd(lines []string, i int) (int, bool) {
+	if !strings.HasPrefix(strings.TrimSpace(lines[i]), "<!--") {
+		return 0, false
+	}
+	for j := i; j < len(lines); j++ {
+		l := strings.TrimSpace(lines[j])
+		if j == i {
+			l = l[len("<!--"):]
+		}
+		if k := strings.Index(l, "-->"); k >= 0 {
+			return j, strings.TrimSpace(l[k+len("-->"):]) == ""
+		}
+	}
+	return 0, false
+}
+
 // markup resolves the markup of cleaned body lines.
 func markup(lines []string) []mline {
 	out := make([]mline, 0, len(lines))
@@ -56,6 +74,13 @@ func markup(lines []string) []mline {
 			end := min(j+1, len(lines))
 			out = append(out, mline{code: true, text: strings.TrimRight(strings.Join(lines[i:end], "\n"), "\n ")})
 			i = end - 1
+			continue
+		}
+		if end, ok := commentEnd(lines, i); ok {
+			// An HTML comment is not shown where Markdown is read: it is no
+			// text of the document ("<!-- INFO END -->").
+			out = append(out, mline{blank: true})
+			i = end
 			continue
 		}
 		if reBoxBorder.MatchString(l) {

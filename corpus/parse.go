@@ -451,7 +451,7 @@ func formatRoman(n int) string {
 func endsSentence(s string) bool {
 	s = strings.TrimRight(s, " \t”’\"'」』)）]】》")
 	r, _ := utf8.DecodeLastRuneInString(s)
-	return strings.ContainsRune("。.!?!?;;::…", r)
+	return strings.ContainsRune("。.!?！？;；:：…", r)
 }
 
 // endsFullStop reports a line ending a sentence with . ! ? or their CJK
@@ -459,11 +459,11 @@ func endsSentence(s string) bool {
 func endsFullStop(s string) bool {
 	s = strings.TrimRight(s, " \t”’\"'」』)）]】》")
 	r, _ := utf8.DecodeLastRuneInString(s)
-	return strings.ContainsRune("。.!?!?", r)
+	return strings.ContainsRune("。.!?！？", r)
 }
 
 // endsCJKSentence reports a CJK line ending a sentence (with 。, or with
-// ! ? ; after a CJK character): CJK text is wrapped at a fixed width, so a
+// ！？； or their ASCII forms after a CJK character): CJK text is wrapped at a fixed width, so a
 // line that ends a sentence there almost always ends its paragraph too.
 // Latin text wrapped after a semicolon goes on.
 func endsCJKSentence(s string) bool {
@@ -473,5 +473,5 @@ func endsCJKSentence(s string) bool {
 		return true
 	}
 	before, _ := utf8.DecodeLastRuneInString(s[:len(s)-n])
-	return strings.ContainsRune("!?;", r) && isCJK(before)
+	return strings.ContainsRune("!?;！？；", r) && isCJK(before)
 }

@@ -141,6 +141,20 @@ func TestGenericFormats(t *testing.T) {
 				"一(二)¶1|第一章 总则 › 第二条|本办法适用于全市。", "二(三)¶1|第二章 附则 › 第三条|本办法由市政府解释。"},
 		},
 		{
+			// Items ending in full-width ；or ： are sentences, not headings:
+			// read as headings, all but the last were lost.
+			name: "an article's enumerated items are its paragraphs",
+			text: "第六条 室内禁止吸烟。\n\n第七条 下列场所禁止吸烟：\n\n（一）幼儿园；\n\n（二）儿童医院；\n\n（三）其他场所。\n\n政府可以设立临时区域。\n",
+			want: []string{"六¶1|第六条|室内禁止吸烟。", "七¶1|第七条|下列场所禁止吸烟：", "七¶2|第七条|（一）幼儿园；",
+				"七¶3|第七条|（二）儿童医院；", "七¶4|第七条|（三）其他场所。", "七¶5|第七条|政府可以设立临时区域。"},
+		},
+		{
+			name:  "an HTML comment is no text",
+			text:  "# 条例\n\n<!-- INFO END -->\n\n第一条 为了保障健康，制定本条例。\n\n<!-- a comment\nover lines -->\n\n第二条 本条例适用于本市。\n",
+			title: "条例",
+			want:  []string{"一¶1|第一条|为了保障健康，制定本条例。", "二¶1|第二条|本条例适用于本市。"},
+		},
+		{
 			name: "numbered three levels keep their dots",
 			text: "Intro text.\n\n1. Scope\n\nScope text.\n\n1.1 Purpose\n\nPurpose text.\n\n1.1.1 Detail\n\nDetail text.\n\n2. End\n\nEnd text.\n",
 			want: []string{"¶1||Intro text.", "1¶1|1. Scope|Scope text.", "1.1¶1|1. Scope › 1.1 Purpose|Purpose text.",
@@ -386,6 +400,7 @@ func TestRealDocumentsGolden(t *testing.T) {
 	for _, tt := range []struct{ doc, golden string }{
 		{"testdata/apache-2.0.txt", "testdata/apache-2.0.golden"},
 		{"testdata/security.md", "testdata/security.golden"},
+		{"testdata/smoking-control.md", "testdata/smoking-control.golden"},
 	} {
 		t.Run(tt.doc, func(t *testing.T) {
 			d, err := Load(tt.doc)

@@ -103,6 +103,9 @@ const (
 	// near in meaning: below it, a shared gloss word is mostly an accident
 	// of a broad sense ("come", "take").
 	NearSim = 0.2
+	// sameSim is the cosine of two words placed alike: the same glosses,
+	// one word written two ways.
+	sameSim = 0.99
 	// maxNeighbours bounds the document words a word is expanded to.
 	maxNeighbours = 10
 	// pivotWeight is the share of an English word's place taken by the
@@ -619,6 +622,30 @@ func (s *Space) Weight(w string) float64 {
 		}
 	}
 	return idf
+}
+
+// MatchWeight is the weight of a question word in a match with the
+// document's paragraphs: its Weight, but for a Chinese word the document
+// does not use and writes another way, with the same glosses (抽烟 for 吸烟,
+// both "to smoke"), which is as specific as the document's word is: no
+// rare word on a document that says 吸烟 in every other paragraph. Weight
+// keeps such a word heavy, for it is what the question is about; here it
+// would let every paragraph that meets it outrank the one that meets the
+// question's truly rare word (电梯 "elevator").
+func (s *Space) MatchWeight(w string) float64 {
+	if r, _ := utf8.DecodeRuneInString(w); s.Has(w) || !analysis.IsHan(r) {
+		return s.Weight(w)
+	}
+	var d int
+	for _, nb := range s.Neighbours(w) {
+		if nb.Sim >= sameSim {
+			d = max(d, s.DF(nb.Word))
+		}
+	}
+	if d == 0 {
+		return s.Weight(w)
+	}
+	return math.Log(float64(s.n+1) / (float64(d) + 0.5))
 }
 
 // DF is the number of fitted texts that use word w.

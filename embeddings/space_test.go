@@ -205,3 +205,32 @@ func ExampleSpace_Neighbours() {
 	}
 	// Output: 军事 0.65
 }
+
+// A word the document writes another way, with the same glosses, weighs in
+// a match as the document's word does; the judgement's weight and other
+// words are left alone.
+func TestMatchWeight(t *testing.T) {
+	lex := tinyLexicon{
+		"吸烟": {{"to smoke", 1}},
+		"抽烟": {{"to smoke", 1}},
+		"电梯": {{"elevator", 1}},
+		"香烟": {{"cigarette", 1}, {"to smoke", 0.3}},
+	}
+	s := NewSpace(lex, []string{"禁止吸烟。", "吸烟有害。", "吸烟区。", "电梯内禁止吸烟。"}, 64)
+	tests := []struct {
+		word      string
+		wantMatch float64
+	}{
+		{"抽烟", s.Weight("吸烟")}, // the document's 吸烟 written another way
+		{"电梯", s.Weight("电梯")}, // a document word
+		{"香烟", s.Weight("香烟")}, // near 吸烟, not the same
+	}
+	for _, tt := range tests {
+		if got := s.MatchWeight(tt.word); math.Abs(got-tt.wantMatch) > 1e-9 {
+			t.Errorf("MatchWeight(%s) = %.3f, want %.3f", tt.word, got, tt.wantMatch)
+		}
+	}
+	if s.Weight("抽烟") <= s.Weight("电梯") {
+		t.Errorf("Weight(抽烟) = %.3f, want above Weight(电梯) = %.3f: the judgement still counts it as rare", s.Weight("抽烟"), s.Weight("电梯"))
+	}
+}

@@ -52,10 +52,12 @@ func newMeaning(fit *embeddings.Fit) *meaning {
 	return m
 }
 
-// qword is one distinct word of a question with its weight.
+// qword is one distinct word of a question with its weights: what the
+// question is about, for the judgement, and how much a paragraph that
+// meets it stands out, for the ranking (embeddings.Space.MatchWeight).
 type qword struct {
-	word   string
-	weight float64
+	word          string
+	weight, match float64
 }
 
 // words returns the distinct words of a folded question, weighted by how
@@ -68,7 +70,7 @@ func (m *meaning) words(folded string) []qword {
 			continue
 		}
 		seen[w] = true
-		out = append(out, qword{w, m.space.Weight(w)})
+		out = append(out, qword{w, m.space.Weight(w), m.space.MatchWeight(w)})
 	}
 	return out
 }
@@ -87,7 +89,7 @@ func (m *meaning) score(q []qword, scores, best []float64, touched []int32) []in
 			}
 		}
 		for _, p := range touched {
-			scores[p] += w.weight * best[p]
+			scores[p] += w.match * best[p]
 			best[p] = 0
 		}
 		touched = touched[:0]

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"github.com/citebot/citebot/internal/lazyre"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -38,8 +39,13 @@ func (q query) empty() bool { return len(q.terms) == 0 && len(q.words) == 0 }
 var framing = []string{
 	"为什么", "为何", "什么", "哪些", "哪里", "哪儿", "哪个", "哪份", "哪项", "怎么样", "怎么", "怎样", "如何",
 	"是否", "有没有", "是不是", "会不会", "能不能", "多少", "请问", "想问", "讲了", "说了", "讲的", "说的", "提到",
-	"本宣言", "这份宣言", "宣言", "这份文件", "本文件", "文件里", "文档", "吗", "呢", "吧", "啊", "嘛", "啥", "咋",
+	"本宣言", "这份宣言", "宣言", "这份文件", "本文件", "文件里", "文档", "啥", "咋",
 }
+
+// finalParticles are the sentence-final particles, framing only at the end
+// of a clause: inside one they are part of a word (网吧 "internet café",
+// 吗啡 "morphine").
+var finalParticles = lazyre.New(`[吗呢吧啊嘛]([\s\p{P}\p{S}]|$)`)
 
 // framingStems are English framing words by Snowball stem.
 var framingStems = map[string]bool{
@@ -55,7 +61,7 @@ func stripFraming(folded string) string {
 	for _, w := range framing {
 		folded = strings.ReplaceAll(folded, w, " ")
 	}
-	return folded
+	return finalParticles.ReplaceAllString(folded, " $1")
 }
 
 // analyse turns a question into the terms, words and text the rankings

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/citebot/citebot/analysis"
@@ -73,6 +74,24 @@ func TestNaming(t *testing.T) {
 		got := slices.Sorted(maps.Keys(tt.ix.naming(analysis.Fold(tt.question))))
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("naming(%q) = %v, want %v", tt.question, got, tt.want)
+		}
+	}
+}
+
+// Sentence-final particles are framing at the end of a clause only: inside
+// one they are part of a word.
+func TestStripFraming(t *testing.T) {
+	tests := []struct{ in, keep, drop string }{
+		{"网吧里抽烟归谁管?", "网吧", ""},
+		{"吗啡算毒品吗?", "吗啡", "品吗"},
+		{"可以抽烟吧,对吗", "可以抽烟", "吧"},
+		{"酒吧呢", "酒吧", "呢"},
+		{"有什么讲究啊", "讲究", "什么"},
+	}
+	for _, tt := range tests {
+		got := stripFraming(analysis.Fold(tt.in))
+		if !strings.Contains(got, tt.keep) || tt.drop != "" && strings.Contains(got, tt.drop) {
+			t.Errorf("stripFraming(%q) = %q, want %q kept and %q gone", tt.in, got, tt.keep, tt.drop)
 		}
 	}
 }
