@@ -43,26 +43,45 @@ func closesFence(l, fence string) bool {
 }
 
 // commentEnd returns the last line of an HTML comment that starts line i
-// and ends a line, and whether there is one.
-func commentEnd(lines []string, i int) (int, bool) {
-	if !strings.HasPrefix(strings.TrimSpace(lines[i]), "<!--") {
+// and ends a line, and whether there is one; closes[j] is the first line
+// from j on that holds "-->" (len(lines) if none), so that a document of
+// unclosed "<!--" lines is read in linear time.
+func commentEnd(lines []string, closes []int, i int) (int, bool) {
+	l := strings.TrimSpace(lines[i])
+	if !strings.HasPrefix(l, "<!--") {
 		return 0, false
 	}
-	for j := i; j < len(lines); j++ {
-		l := strings.TrimSpace(lines[j])
-		if j == i {
-			l = l[len("<!--"):]
+	j := i
+	if !strings.Contains(l[len("<!--"):], "-->") {
+		if j = closes[i+1]; j == len(lines) {
+			return 0, false
 		}
-		if k := strings.Index(l, "-->"); k >= 0 {
-			return j, strings.TrimSpace(l[k+len("-->"):]) == ""
+		l = strings.TrimSpace(lines[j])
+	} else {
+		l = l[len("<!--"):]
+	}
+	k := strings.Index(l, "-->")
+	return j, strings.TrimSpace(l[k+len("-->"):]) == ""
+}
+
+// commentCloses returns, for every line, the first line from it on that
+// holds "-->", and len(lines) after the last.
+func commentCloses(lines []string) []int {
+	closes := make([]int, len(lines)+1)
+	closes[len(lines)] = len(lines)
+	for j := len(lines) - 1; j >= 0; j-- {
+		closes[j] = closes[j+1]
+		if strings.Contains(lines[j], "-->") {
+			closes[j] = j
 		}
 	}
-	return 0, false
+	return closes
 }
 
 // markup resolves the markup of cleaned body lines.
 func markup(lines []string) []mline {
 	out := make([]mline, 0, len(lines))
+	var closes []int // made at the first comment
 	inBox := false
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
@@ -76,7 +95,10 @@ func markup(lines []string) []mline {
 			i = end - 1
 			continue
 		}
-		if end, ok := commentEnd(lines, i); ok {
+		if closes == nil && strings.HasPrefix(strings.TrimSpace(l), "<!--") {
+			closes = commentCloses(lines)
+		}
+		if end, ok := commentEnd(lines, closes, i); ok {
 			// An HTML comment is not shown where Markdown is read: it is no
 			// text of the document ("<!-- INFO END -->").
 			out = append(out, mline{blank: true})

@@ -155,6 +155,12 @@ func TestGenericFormats(t *testing.T) {
 			want:  []string{"一¶1|第一条|为了保障健康，制定本条例。", "二¶1|第二条|本条例适用于本市。"},
 		},
 		{
+			name:  "an unclosed comment is text",
+			text:  "# Notes\n\n<!-- not closed\n\nText.\n\n<!-- a --> trailing words\n",
+			title: "Notes",
+			want:  []string{"¶1||<!-- not closed", "¶2||Text.", "¶3||<!-- a --> trailing words"},
+		},
+		{
 			name: "numbered three levels keep their dots",
 			text: "Intro text.\n\n1. Scope\n\nScope text.\n\n1.1 Purpose\n\nPurpose text.\n\n1.1.1 Detail\n\nDetail text.\n\n2. End\n\nEnd text.\n",
 			want: []string{"¶1||Intro text.", "1¶1|1. Scope|Scope text.", "1.1¶1|1. Scope › 1.1 Purpose|Purpose text.",
