@@ -407,6 +407,7 @@ func TestRealDocumentsGolden(t *testing.T) {
 		{"testdata/apache-2.0.txt", "testdata/apache-2.0.golden"},
 		{"testdata/security.md", "testdata/security.golden"},
 		{"testdata/smoking-control.md", "testdata/smoking-control.golden"},
+		{"testdata/governance.md", "testdata/governance.golden"},
 	} {
 		t.Run(tt.doc, func(t *testing.T) {
 			d, err := Load(tt.doc)
