@@ -67,6 +67,9 @@ type Index struct {
 	// ("under the Apache License", "the MPL") asks about the rest of its
 	// words (see naming).
 	named, initials map[string]bool
+	// expand maps the initialisms of the document's capitalised phrases
+	// to the phrases (see expansions).
+	expand map[string]string
 }
 
 // Options tune how an Index is built.
@@ -192,6 +195,9 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 		ix.texts = nil
 	}
 	ix.named, ix.initials = ix.titleWords()
+	if !ix.lang.Chinese() {
+		ix.expand = expansions(doc)
+	}
 	ix.scratch.n = n
 	return ix, nil
 }

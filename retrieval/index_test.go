@@ -105,6 +105,7 @@ func TestSearchOtherDocuments(t *testing.T) {
 		return ix
 	}
 	apache, security := build("../corpus/testdata/apache-2.0.txt"), build("../corpus/testdata/security.md")
+	mpl := build("../corpus/testdata/mpl-2.0.txt")
 	tests := []struct {
 		ix       *Index
 		question string
@@ -113,6 +114,8 @@ func TestSearchOtherDocuments(t *testing.T) {
 		{apache, `Who is a "Contributor" under the Apache License?`, "1¶10"},
 		{apache, "What is the Apache License?", "¶1"},
 		{security, "How do I recieve security notificatons about Node.js?", "7¶1"},
+		// The MPL writes "GNU General Public License", never "GPL".
+		{mpl, "is it compatible with the GPL?", "1.12¶1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.question, func(t *testing.T) {

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"github.com/citebot/citebot/internal/lazyre"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -81,6 +82,7 @@ func (ix *Index) analyse(question string) query {
 		}
 	}
 	q.dropNamed(ix.naming(folded))
+	q.expandInitialisms(ix, folded)
 	switch {
 	case q.lang == analysis.English && ix.lang.Chinese():
 		q.translateToChinese(ix, question)
@@ -316,5 +318,31 @@ func (q *query) carryToDocument(ix *Index) {
 	}
 	if len(texts) > 0 {
 		q.text += " " + strings.Join(texts, " ")
+	}
+}
+
+// expandInitialisms adds, for each initialism of the question that the
+// document never uses but spells out ("the GPL" of a document that only
+// writes "GNU General Public License"), the words it stands for.
+func (q *query) expandInitialisms(ix *Index, folded string) {
+	if len(ix.expand) == 0 {
+		return
+	}
+	for tok := range analysis.Tokens(folded) {
+		phrase, ok := ix.expand[tok.Text]
+		if !ok || tok.Kind != analysis.Word || ix.initials[tok.Text] || ix.space.Has(tok.Text) {
+			continue
+		}
+		for _, t := range queryTerms(phrase) {
+			if !slices.ContainsFunc(q.terms, func(x queryTerm) bool { return x.term == t.term }) {
+				q.terms = append(q.terms, t)
+			}
+		}
+		for _, w := range ix.means.words(phrase) {
+			if !slices.ContainsFunc(q.words, func(x qword) bool { return x.word == w.word }) {
+				q.words = append(q.words, w)
+			}
+		}
+		q.text += " " + phrase
 	}
 }

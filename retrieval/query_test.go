@@ -95,3 +95,23 @@ func TestStripFraming(t *testing.T) {
 		}
 	}
 }
+
+// A document's capitalised phrases are found by their initials; a phrase
+// is capitalised words with minor words between, not across punctuation.
+func TestExpansions(t *testing.T) {
+	doc, err := corpus.Parse("doc.md", []byte("# Terms\n\nThis is the GNU General Public License. See the Universal Declaration of Human Rights, and the General Public License again.\n\nCommon Vulnerabilities and Exposures, or CVE ids.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := expansions(doc)
+	for a, want := range map[string]string{"gpl": "general public license", "udhr": "universal declaration of human rights", "cve": "common vulnerabilities and exposures"} {
+		if got[a] != want {
+			t.Errorf("expansions[%s] = %q, want %q", a, got[a], want)
+		}
+	}
+	for _, a := range []string{"ggpl", "gp", "dhrg", "rgpl"} {
+		if p, ok := got[a]; ok {
+			t.Errorf("expansions[%s] = %q, want none", a, p)
+		}
+	}
+}

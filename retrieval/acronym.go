@@ -1,0 +1,97 @@
+package retrieval
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/citebot/citebot/analysis"
+	"github.com/citebot/citebot/corpus"
+)
+
+// minAcronym is the shortest initialism expanded: two letters are too
+// often a word or an abbreviation of something else ("it", "us", "ca").
+const minAcronym = 3
+
+// expansions maps the initialisms of a document's capitalised phrases to
+// the phrases, folded: "GNU General Public License" gives gpl (and ggpl),
+// so that a question about "the GPL" finds the document that only ever
+// writes the name out. A phrase is two or more capitalised words, minor
+// words allowed between them ("Universal Declaration of Human Rights");
+// of phrases sharing an initialism the most frequent is kept.
+func expansions(doc *corpus.Document) map[string]string {
+	count := map[string]map[string]int{}
+	add := func(words []string) {
+		// Every run of minAcronym or more capitalised words within the
+		// phrase: the name may be part of it ("GNU General Public License").
+		for i := range words {
+			if !isCapitalised(words[i]) {
+				continue
+			}
+			var initials strings.Builder
+			n := 0
+			for j := i; j < len(words); j++ {
+				if !isCapitalised(words[j]) {
+					continue
+				}
+				initials.WriteRune(unicode.ToLower(firstRune(words[j])))
+				if n++; n >= minAcronym {
+					a := initials.String()
+					if count[a] == nil {
+						count[a] = map[string]int{}
+					}
+					count[a][analysis.Fold(strings.Join(words[i:j+1], " "))]++
+				}
+			}
+		}
+	}
+	for _, p := range doc.Paragraphs {
+		var run []string
+		flush := func() {
+			for len(run) > 0 && !isCapitalised(run[len(run)-1]) {
+				run = run[:len(run)-1]
+			}
+			if len(run) >= minAcronym {
+				add(run)
+			}
+			run = run[:0]
+		}
+		end := 0
+		for tok := range analysis.Tokens(p.Text) {
+			if strings.TrimSpace(p.Text[end:tok.Start]) != "" {
+				flush() // punctuation between
+			}
+			end = tok.Start + len(tok.Text)
+			switch {
+			case tok.Kind == analysis.Word && isCapitalised(tok.Text):
+				run = append(run, tok.Text)
+			case tok.Kind == analysis.Word && len(run) > 0 && minorWords[strings.ToLower(tok.Text)]:
+				run = append(run, tok.Text)
+			default:
+				flush()
+			}
+		}
+		flush()
+	}
+	out := map[string]string{}
+	for a, phrases := range count {
+		best, most := "", 0
+		for ph, n := range phrases {
+			if n > most || n == most && ph < best {
+				best, most = ph, n
+			}
+		}
+		out[a] = best
+	}
+	return out
+}
+
+// minorWords may stand inside a capitalised phrase.
+var minorWords = map[string]bool{"of": true, "and": true, "for": true, "the": true, "on": true, "in": true}
+
+// isCapitalised reports a word that starts with a capital letter and is
+// not all capitals: an initialism is not spelt out by another one.
+func isCapitalised(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r) && strings.ToUpper(w) != w
+}
