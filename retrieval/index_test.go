@@ -191,7 +191,7 @@ func TestRetrievalQuality(t *testing.T) {
 		{"testdata/security-everyday.jsonl", "../corpus/testdata/security.md", 0.60, 0.80, 0.50, 0.40, 0.10, 0.80},
 		// Written in one sitting before the system saw them, as a check of
 		// the two above: what a document nobody tuned on gets.
-		{"testdata/mpl-everyday.jsonl", "../corpus/testdata/mpl-2.0.txt", 0.50, 0.70, 0.50, 0.60, 0.10, 0.80},
+		{"testdata/mpl-everyday.jsonl", "../corpus/testdata/mpl-2.0.txt", 0.50, 0.75, 0.50, 0.60, 0.10, 0.80},
 		// A Chinese regulation: articles (第七条) with enumerated items, and
 		// questions in everyday Chinese, Traditional and English.
 		{"testdata/smoking-everyday.jsonl", "../corpus/testdata/smoking-control.md", 0.70, 0.40, 0.50, 0.40, 0.10, 0.80},
