@@ -308,7 +308,7 @@ type builder struct {
 
 // build turns cleaned body lines ("" separates blocks) into a Document.
 func build(name, title string, lines []string) *Document {
-	ms := markup(lines)
+	ms := resolveLinkRefs(markup(lines))
 	c := docContext(ms)
 	units := mergeLists(assemble(ms, c))
 	b := &builder{

@@ -148,3 +148,51 @@ func underlinable(out []mline) bool {
 	}
 	return n == 1 || out[n-2].blank || out[n-2].setext > 0 || out[n-2].code
 }
+
+var (
+	// reLinkDef is a Markdown link reference definition: "[label]: url".
+	reLinkDef = lazyre.New(`^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$`).OnlyIf(lazyre.Prefixes("[", " "))
+	// reLinkRef is a reference link, full ([text][label]), collapsed
+	// ([label][]) or shortcut ([label]).
+	reLinkRef = lazyre.New(`\[([^\]]+)\](?:\[([^\]]*)\])?(\(|:)?`)
+)
+
+// resolveLinkRefs turns reference links into inline links and link
+// reference definitions, which Markdown does not show, into block breaks
+// (a definition is Markdown enough, "# " headings or not): "[nodejs/node][]" reads as the inline link would, and
+// the URL stays with the paragraph that cites it.
+func resolveLinkRefs(ms []mline) []mline {
+	defs := map[string]string{}
+	for i, m := range ms {
+		if mm := reLinkDef.FindStringSubmatch(m.text); !m.code && !m.blank && mm != nil {
+			if label := strings.ToLower(strings.TrimSpace(mm[1])); defs[label] == "" {
+				defs[label] = mm[2]
+			}
+			ms[i] = mline{blank: true}
+		}
+	}
+	if len(defs) == 0 {
+		return ms
+	}
+	for i, m := range ms {
+		if m.code || m.blank || !strings.Contains(m.text, "[") {
+			continue
+		}
+		ms[i].text = reLinkRef.ReplaceAllStringFunc(m.text, func(s string) string {
+			mm := reLinkRef.FindStringSubmatch(s)
+			if mm[3] != "" && mm[2] == "" && !strings.Contains(s, "][") {
+				return s // an inline link "[text](url)", or a definition
+			}
+			label := mm[2]
+			if label == "" {
+				label = mm[1]
+			}
+			url, ok := defs[strings.ToLower(strings.TrimSpace(label))]
+			if !ok {
+				return s
+			}
+			return "[" + mm[1] + "](" + url + ")" + mm[3]
+		})
+	}
+	return ms
+}

@@ -155,6 +155,12 @@ func TestGenericFormats(t *testing.T) {
 			want:  []string{"一¶1|第一条|为了保障健康，制定本条例。", "二¶1|第二条|本条例适用于本市。"},
 		},
 		{
+			name:  "markdown reference links read as inline links, their definitions as nothing",
+			text:  "# Guide\n\nAsk in [the forum][forum] or on [GitHub][].\nSee [Docs] and [inline](https://x.test/i).\n\n[forum]: https://forum.test \"Forum\"\n[github]: <https://github.test>\n[docs]: https://docs.test\n",
+			title: "Guide",
+			want:  []string{"¶1||Ask in [the forum](https://forum.test) or on [GitHub](https://github.test). See [Docs](https://docs.test) and [inline](https://x.test/i)."},
+		},
+		{
 			name:  "an unclosed comment is text",
 			text:  "# Notes\n\n<!-- not closed\n\nText.\n\n<!-- a --> trailing words\n",
 			title: "Notes",

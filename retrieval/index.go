@@ -12,8 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/citebot/citebot/internal/lazyre"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/citebot/citebot/analysis"
@@ -152,7 +154,7 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 		exhaustive = max(opt.exhaustive, 0)
 	}
 	n := len(doc.Paragraphs)
-	texts, titles, folded := foldPassages(doc)
+	texts, titles, folded, shown := foldPassages(doc)
 	// The lexical index needs nothing of the meaning space: it is built
 	// beside it, on the core the space's sequential steps leave idle.
 	lexDone := make(chan *lexical, 1)
@@ -188,7 +190,7 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	}
 	ix := &Index{
 		doc: doc, lang: documentLanguage(doc), emb: emb, vecs: vecs, lex: lex,
-		space: space, means: newMeaning(fit), texts: texts,
+		space: space, means: newMeaning(fit), texts: shown,
 		lexicon: lexicon, exhaustive: exhaustive,
 	}
 	if n > exhaustive {
@@ -203,19 +205,29 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 }
 
 // foldPassages folds the paragraphs' passages (section title and text)
-// and, apart, their titles and texts. Folding is per character, so a
-// passage folds to its folded title and text joined; each is folded once.
-func foldPassages(doc *corpus.Document) (texts, titles, folded []string) {
+// and, apart, their titles and texts, as they are indexed: a Markdown
+// link's target is left out, for a reader sees "[HackerOne]", not the URL
+// behind it. shown are the passages with their targets, which the
+// judgement reads for addresses. Folding is per character, so a passage
+// folds to its folded title and text joined; each is folded once.
+func foldPassages(doc *corpus.Document) (texts, titles, folded, shown []string) {
 	n := len(doc.Paragraphs)
-	texts, titles, folded = make([]string, n), make([]string, n), make([]string, n)
+	texts, titles, folded, shown = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	parallel(n, func(i int) {
 		p := doc.Paragraphs[i]
 		folded[i] = analysis.Fold(p.Text)
 		titles[i] = analysis.Fold(p.Section)
+		shown[i] = titles[i] + "\n" + folded[i]
+		if strings.Contains(folded[i], "](") {
+			folded[i] = linkTarget.ReplaceAllString(folded[i], "]")
+		}
 		texts[i] = titles[i] + "\n" + folded[i]
 	})
-	return texts, titles, folded
+	return texts, titles, folded, shown
 }
+
+// linkTarget is the target of a Markdown inline link, after its text.
+var linkTarget = lazyre.New(`\]\([^()\s]+\)`)
 
 // fittedRows returns the in-process vectors of the fitted texts: float32
 // rows of one array, or, when they are to be quantised, nil (the quantised

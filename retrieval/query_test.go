@@ -115,3 +115,31 @@ func TestExpansions(t *testing.T) {
 		}
 	}
 }
+
+// What is indexed is what a reader sees: a Markdown link's text, not its
+// target; the judgement still reads the target, an address a contact
+// question wants.
+func TestFoldPassagesHidesLinkTargets(t *testing.T) {
+	doc, err := corpus.Parse("doc.md", []byte("# Policy\n\n## Reports\n\nReport bugs via [HackerOne](https://hackerone.test/widgets).\n\nWidgets are blue.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, _, folded, shown := foldPassages(doc)
+	if strings.Contains(texts[0], "hackerone.test") || strings.Contains(folded[0], "widgets") {
+		t.Errorf("indexed %q, %q: want the link target left out", texts[0], folded[0])
+	}
+	if !strings.Contains(texts[0], "[hackerone]") || !strings.Contains(shown[0], "https://hackerone.test/widgets") {
+		t.Errorf("indexed %q, shown %q: want the link text indexed and the target shown", texts[0], shown[0])
+	}
+	ix, err := Build(context.Background(), doc, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), "what colour are widgets", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := labels(res.Hits); len(got) == 0 || got[0] != "1¶2" {
+		t.Errorf("hits = %v, want 1¶2 first", got)
+	}
+}

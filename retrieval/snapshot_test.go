@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite data/declaration.fit")
 // would make it stale fails here until `go generate ./retrieval` is run.
 func TestDeclarationFit(t *testing.T) {
 	lex := GlossaryLexicon{glossary.Default()}
-	texts, _, _ := foldPassages(corpus.Default())
+	texts, _, _, _ := foldPassages(corpus.Default())
 	_, fit := embeddings.FitFolded(lex, texts, 0)
 	data, err := fit.Snapshot(texts)
 	if err != nil {

@@ -142,5 +142,10 @@ func (l *Regexp) ReplaceAllString(src, repl string) string {
 	return l.Compile().ReplaceAllString(src, repl)
 }
 
+// ReplaceAllStringFunc is regexp.Regexp's (without l's test).
+func (l *Regexp) ReplaceAllStringFunc(src string, repl func(string) string) string {
+	return l.Compile().ReplaceAllStringFunc(src, repl)
+}
+
 // Split is regexp.Regexp's (without l's test).
 func (l *Regexp) Split(s string, n int) []string { return l.Compile().Split(s, n) }
