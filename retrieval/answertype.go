@@ -30,10 +30,11 @@ const (
 	colourAnswer
 	languageAnswer
 	contactAnswer
+	bodyAnswer
 )
 
 func (t answerType) String() string {
-	return [...]string{"", "quantity", "time", "place", "person", "colour", "language", "contact"}[t]
+	return [...]string{"", "quantity", "time", "place", "person", "colour", "language", "contact", "body"}[t]
 }
 
 // asking is where an English question word asks rather than joins a
@@ -71,9 +72,15 @@ var (
 		asking + `where (do|does|should|can|could|am|are|would|to) (\S+ ){0,4}?(send|report|submit|contact|email|e-mail|reach|write|disclose|find|get|download|read)\b|\bwho (do|should|can) (i|we|you) (contact|email|e-mail|report|write|reach)\b`)
 	// Contacts stated in a passage: email addresses and web addresses.
 	contactRe = lazyre.New(`[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+|https?://[^\s)>\]]+|\bwww\.[a-z0-9-]+\.[^\s)>\]]+`)
-	personQ   = lazyre.New(`谁|哪位|` + asking + `(who|whom)\b`)
-	numberRe  = lazyre.New(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
-	dateRe    = lazyre.New(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+	// Who is responsible for something, in a regulation or a policy, is a
+	// body: a department, a committee, a team.
+	bodyQ = lazyre.New(`谁(?:来)?(?:管|负责|执法|监管|监督|处理|处罚|查处)|归谁|由谁|哪个部门|哪些部门|哪个机构|` +
+		`\bwho (?:is|are) (?:responsible|in charge)\b|\bwho (?:enforces|handles|oversees|regulates|supervises|runs|decides)\b|\b(?:which|what) (?:department|agency|body|authority|team|committee|office)\b`)
+	// Bodies named in a passage.
+	bodyRe   = lazyre.New(`\p{Han}{2,10}?(?:部门|机构|委员会|秘书处|法院|机关|协会|理事会)|\b(?:[a-z]+ ){0,3}(?:team|committee|department|foundation|secretariat|authority|council|office)\b`)
+	personQ  = lazyre.New(`谁|哪位|` + asking + `(who|whom)\b`)
+	numberRe = lazyre.New(`[0-9]+(\.[0-9]+)?|[零一二三四五六七八九十百千万亿两]+[` + measures + `万亿%]`)
+	dateRe   = lazyre.New(`(19|20)[0-9]{2}|[0-9一二三四五六七八九十]+月|[0-9]+日|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 	// Places named in a passage: after a verb of location, before a verb
 	// of meeting, or with an administrative suffix (北京市, 新疆维吾尔自治区).
 	placeRe = lazyre.New(`(?:设在|位于|坐落于|总部设在|总部位于)(\p{Han}{2,5}?)(?:的|,|。)|在(\p{Han}{2,4}?)(?:举行|召开|举办|签署)|(\p{Han}{2,6}(?:省|自治区|特别行政区|\p{Han}市))`)
@@ -105,6 +112,8 @@ func expectedAnswer(folded string) answerType {
 		return timeAnswer
 	case quantityQ.MatchString(folded):
 		return quantityAnswer
+	case bodyQ.MatchString(folded):
+		return bodyAnswer
 	case personQ.MatchString(folded):
 		return personAnswer
 	}
@@ -178,6 +187,13 @@ func passageFacts(t answerType, passage string) []fact {
 		}
 		// Who proposed or decided something is often a state.
 		out = appendCountries(out, passage)
+	case bodyAnswer:
+		for _, b := range bodyRe.FindAllString(passage, -1) {
+			out = append(out, fact{s: b})
+		}
+		for _, p := range personRe.FindAllString(passage, -1) {
+			out = append(out, fact{s: p})
+		}
 	}
 	return out
 }
@@ -209,11 +225,11 @@ func holdsFact(t answerType, facts []fact, question string) bool {
 // factCache remembers the facts of each paragraph and type, which depend
 // only on the paragraph: a document's facts are read once, not at every
 // question whose best passages they are.
-type factCache struct{ m sync.Map } // paragraph<<3 | type → []fact
+type factCache struct{ m sync.Map } // paragraph<<4 | type → []fact
 
 // holds is holds for paragraph p of the index, with its facts cached.
 func (ix *Index) holds(t answerType, p int, question string) bool {
-	key := uint64(p)<<3 | uint64(t)
+	key := uint64(p)<<4 | uint64(t)
 	fs, ok := ix.facts.m.Load(key)
 	if !ok {
 		fs, _ = ix.facts.m.LoadOrStore(key, passageFacts(t, ix.text(p)))
