@@ -256,6 +256,41 @@ func mergeLists(us []unit) []unit {
 	return out
 }
 
+var (
+	// reQuestion and reAnswer open an FAQ's question and answer:
+	// "Q. …" and "A. …", "Q: …", "**Q:** …", "问：…" and "答：…".
+	reQuestion = lazyre.New(`^(?:\*\*)?(?:Q|Question|问|問)(?:\*\*)?\s*(?:[.:)](?:\*\*)?\s|：)`).OnlyIf(lazyre.Prefixes("Q", "*", "问", "問"))
+	reAnswer   = lazyre.New(`^(?:\*\*)?(?:A|Answer|答)(?:\*\*)?\s*(?:[.:)](?:\*\*)?\s|：)`).OnlyIf(lazyre.Prefixes("A", "*", "答"))
+)
+
+// mergeAnswers joins an FAQ's answer to its question: "Q. How do I …?"
+// and "A. Look at …" are one paragraph, for the answer rarely repeats the
+// words the question is asked in, and a question cited alone answers
+// nothing. Questions asked one after the other share the answer after
+// them.
+func mergeAnswers(us []unit) []unit {
+	opens := func(u unit, re *lazyre.Regexp) bool {
+		return u.isPara() && !u.code && re.MatchString(u.rows[0][0]+" ")
+	}
+	out := make([]unit, 0, len(us))
+	asking := false // the last paragraph out is questions, not yet answered
+	for _, u := range us {
+		n := len(out)
+		switch {
+		case asking && (opens(u, reAnswer) || opens(u, reQuestion)):
+			out[n-1].rows = append(slices.Clip(out[n-1].rows), u.rows...)
+			asking = opens(u, reQuestion)
+			continue
+		case opens(u, reQuestion):
+			asking = true
+		default:
+			asking = false
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
 func endsColon(s string) bool {
 	s = strings.TrimRight(s, " *_")
 	return strings.HasSuffix(s, ":") || strings.HasSuffix(s, "：")
@@ -310,7 +345,7 @@ type builder struct {
 func build(name, title string, lines []string) *Document {
 	ms := resolveLinkRefs(markup(lines))
 	c := docContext(ms)
-	units := mergeLists(assemble(ms, c))
+	units := mergeAnswers(mergeLists(assemble(ms, c)))
 	b := &builder{
 		doc:      &Document{Name: name, Title: title, Lang: detectLang(lines)},
 		units:    units,

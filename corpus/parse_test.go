@@ -161,6 +161,13 @@ func TestGenericFormats(t *testing.T) {
 			want:  []string{"¶1||Ask in [the forum](https://forum.test) or on [GitHub](https://github.test). See [Docs](https://docs.test) and [inline](https://x.test/i)."},
 		},
 		{
+			name:  "an FAQ's answers join their questions",
+			text:  "FAQ\n\nQ. Why is it slow?\n\nQ. Why is it\nslow on Sundays?\n\nA. Because of backups.\n\nMore on backups.\n\nQ: Can I help?\n\nA: Yes.\n\n问：怎么安装？\n\n答：运行脚本。\n\nA. grade is given.\n",
+			title: "FAQ",
+			want: []string{"¶1||Q. Why is it slow?\nQ. Why is it slow on Sundays?\nA. Because of backups.", "¶2||More on backups.",
+				"¶3||Q: Can I help?\nA: Yes.", "¶4||问：怎么安装？\n答：运行脚本。", "¶5||A. grade is given."},
+		},
+		{
 			name:  "an unclosed comment is text",
 			text:  "# Notes\n\n<!-- not closed\n\nText.\n\n<!-- a --> trailing words\n",
 			title: "Notes",
