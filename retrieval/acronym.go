@@ -13,6 +13,10 @@ import (
 // often a word or an abbreviation of something else ("it", "us", "ca").
 const minAcronym = 3
 
+// maxAcronym is the longest initialism read: longer runs of capitalised
+// words are lists of names, not one name.
+const maxAcronym = 6
+
 // expansions maps the initialisms of a document's capitalised phrases to
 // the phrases, folded: "GNU General Public License" gives gpl (and ggpl),
 // so that a question about "the GPL" finds the document that only ever
@@ -30,7 +34,7 @@ func expansions(doc *corpus.Document) map[string]string {
 			}
 			var initials strings.Builder
 			n := 0
-			for j := i; j < len(words); j++ {
+			for j := i; j < len(words) && n < maxAcronym; j++ {
 				if !isCapitalised(words[j]) {
 					continue
 				}
