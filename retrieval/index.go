@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/citebot/citebot/internal/lazyre"
 	"math"
 	"runtime"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // Embedder turns texts into L2-normalised vectors of one fixed length.
@@ -64,11 +64,11 @@ type Index struct {
 	exhaustive int // see exhaustiveLimit
 	facts      factCache
 	scratch    scratchPool
-	// named are the alphabetic words of the document's title, and
-	// initials its initialisms: a question that names the document
-	// ("under the Apache License", "the MPL") asks about the rest of its
-	// words (see naming).
-	named, initials map[string]bool
+	// named are the alphabetic words of the document's title, and names
+	// those that name it on their own, its initialisms and its name: a
+	// question that names the document ("under the Apache License", "the
+	// MPL") asks about the rest of its words (see naming).
+	named, names map[string]bool
 	// expand maps the initialisms of the document's capitalised phrases
 	// to the phrases (see expansions).
 	expand map[string]string
@@ -196,7 +196,7 @@ func Build(ctx context.Context, doc *corpus.Document, emb Embedder, opt Options)
 	if n > exhaustive {
 		ix.texts = nil
 	}
-	ix.named, ix.initials = ix.titleWords()
+	ix.named, ix.names = ix.titleWords()
 	if !ix.lang.Chinese() {
 		ix.expand = expansions(doc)
 	}

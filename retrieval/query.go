@@ -1,13 +1,13 @@
 package retrieval
 
 import (
-	"github.com/citebot/citebot/internal/lazyre"
 	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
+	"github.com/citebot/citebot/internal/lazyre"
 )
 
 // query is a question analysed for the three rankings.
@@ -97,14 +97,15 @@ func (ix *Index) analyse(question string) query {
 }
 
 // titleWords returns the alphabetic words and terms of a single
-// document's title, and its initialisms. In a corpus of several documents
-// a title's words tell the documents apart, so they are kept.
-func (ix *Index) titleWords() (named, initials map[string]bool) {
+// document's title, and the words that name it on their own: its
+// initialisms and its name. In a corpus of several documents a title's
+// words tell the documents apart, so they are kept.
+func (ix *Index) titleWords() (named, names map[string]bool) {
 	if len(ix.doc.Parts) > 0 || ix.doc.Title == "" {
 		return nil, nil
 	}
 	title := analysis.Fold(ix.doc.Title)
-	named, initials = map[string]bool{}, map[string]bool{}
+	named, names = map[string]bool{}, map[string]bool{}
 	for _, t := range queryTerms(title) {
 		if !analysis.IsHan(firstRune(t.term)) {
 			named[t.term] = true
@@ -116,7 +117,7 @@ func (ix *Index) titleWords() (named, initials map[string]bool) {
 		}
 	}
 	for _, a := range acronyms(title) {
-		initials[a] = true
+		names[a] = true
 	}
 	// The first word of a title of three words or more is its name
 	// (Apache, Mozilla, GNU, Node.js): alone, it names the document as
@@ -130,14 +131,15 @@ func (ix *Index) titleWords() (named, initials map[string]bool) {
 		}
 	}
 	if len(words) >= 3 {
-		initials[words[0]] = true
+		names[words[0]] = true
 	}
-	return named, initials
+	return named, names
 }
 
 // naming returns the words with which a folded question names the
-// document: the title's initialisms ("the MPL"), and the title's words
-// where two or more of them run together ("under the Apache License"). A
+// document: the title's initialisms ("the MPL") and name ("Mozilla"), and
+// the title's words where two or more of them run together ("under the
+// Apache License"). A
 // title word alone is a word like any other: "a later version of the
 // license" asks about versions, and "security holes" about security in a
 // policy titled "Security".
@@ -170,7 +172,7 @@ func (ix *Index) naming(folded string) map[string]bool {
 				continue
 			}
 		}
-		if ix.initials[term] {
+		if ix.names[term] {
 			out[term] = true
 		}
 		if tok.Kind != analysis.HanRun && ix.named[term] {
@@ -331,7 +333,7 @@ func (q *query) expandInitialisms(ix *Index, folded string) {
 	}
 	for tok := range analysis.Tokens(folded) {
 		phrase, ok := ix.expand[tok.Text]
-		if !ok || tok.Kind != analysis.Word || ix.initials[tok.Text] || ix.space.Has(tok.Text) {
+		if !ok || tok.Kind != analysis.Word || ix.names[tok.Text] || ix.space.Has(tok.Text) {
 			continue
 		}
 		for _, t := range queryTerms(phrase) {
