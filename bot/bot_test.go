@@ -330,7 +330,7 @@ func TestReloadSeveralDocuments(t *testing.T) {
 	if r.Err != nil {
 		t.Fatalf("reload: %v (%s)", r.Err, r.Answer)
 	}
-	if !strings.Contains(r.Answer, "removed as web-page boilerplate") {
+	if !strings.Contains(r.Answer, "left out as web-page boilerplate") {
 		t.Errorf("reload reply %q does not report the dropped lines", r.Answer)
 	}
 	if saved, _, _ := upload.Load(dir); len(saved) != 2 {

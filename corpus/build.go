@@ -291,6 +291,31 @@ func mergeAnswers(us []unit) []unit {
 	return out
 }
 
+// reTOCItem is a list item that only links to a heading of the same
+// document: "* [Onboarding](#onboarding)".
+var reTOCItem = lazyre.New(`^\s*(?:[-*+]|\d{1,3}[.)])\s+\[[^\]]+\]\(#[^)\s]*\)\s*$`)
+
+// dropContents removes a table of contents, a paragraph of two or more
+// list items that only link to the document's own headings: it names every
+// section and says nothing, so it would match every question. Its lines
+// are returned, to be reported like the page cleaner's.
+func dropContents(us []unit) ([]unit, []string) {
+	out := us[:0:0]
+	var dropped []string
+	for _, u := range us {
+		if u.isPara() && !u.code && len(u.rows) >= 2 && !slices.ContainsFunc(u.rows, func(r []string) bool {
+			return len(r) != 1 || !reTOCItem.MatchString(r[0])
+		}) {
+			for _, r := range u.rows {
+				dropped = append(dropped, strings.TrimSpace(r[0]))
+			}
+			continue
+		}
+		out = append(out, u)
+	}
+	return out, dropped
+}
+
 func endsColon(s string) bool {
 	s = strings.TrimRight(s, " *_")
 	return strings.HasSuffix(s, ":") || strings.HasSuffix(s, "：")
@@ -345,9 +370,9 @@ type builder struct {
 func build(name, title string, lines []string) *Document {
 	ms := resolveLinkRefs(markup(lines))
 	c := docContext(ms)
-	units := mergeAnswers(mergeLists(assemble(ms, c)))
+	units, contents := dropContents(mergeAnswers(mergeLists(assemble(ms, c))))
 	b := &builder{
-		doc:      &Document{Name: name, Title: title, Lang: detectLang(lines)},
+		doc:      &Document{Name: name, Title: title, Lang: detectLang(lines), Dropped: contents},
 		units:    units,
 		root:     &node{idx: -1},
 		cur:      -1,

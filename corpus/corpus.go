@@ -65,9 +65,10 @@ type Document struct {
 	Paragraphs []Paragraph
 	// Sections are all sections in document order, including the preamble when present.
 	Sections []Section
-	// Dropped are the non-blank lines the page cleaner removed as
-	// boilerplate, in order, so that a caller can say what was left out.
-	// Only text that looks like a scraped web page is cleaned.
+	// Dropped are the non-blank lines left out, so that a caller can say
+	// what was: those the page cleaner removed as boilerplate (only text
+	// that looks like a scraped web page is cleaned), in order, then the
+	// lines of a table of contents.
 	Dropped []string
 	// Parts lists the documents of a merged corpus, in order; it is nil for
 	// a single document.

@@ -46,7 +46,7 @@ func Parse(name string, data []byte) (*Document, error) {
 	}
 	c := clean(text)
 	doc := build(name, c.title, c.body)
-	doc.Dropped = c.dropped
+	doc.Dropped = append(c.dropped, doc.Dropped...)
 	if doc.Title == "" {
 		doc.Title = fileTitle(name)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -549,5 +550,25 @@ func TestLang(t *testing.T) {
 	}
 	if Default().Lang != "zh" {
 		t.Errorf("declaration Lang = %q", Default().Lang)
+	}
+}
+
+// A table of contents, list items that only link to the document's own
+// headings, is left out and reported; a list with any other item stays.
+func TestTableOfContents(t *testing.T) {
+	d, err := Parse("guide.md", []byte("# Guide\n\n<!-- TOC -->\n\n* [Setup](#setup)\n* [Usage](#usage)\n\n<!-- /TOC -->\n\n## Setup\n\nInstall it.\n\n* [Setup](#setup)\n* [the site](https://x.test)\n\n## Usage\n\nRun it.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, p := range d.Paragraphs {
+		texts = append(texts, p.Label+" "+p.Text)
+	}
+	want := []string{"1¶1 Install it.", "1¶2 * [Setup](#setup)\n* [the site](https://x.test)", "2¶1 Run it."}
+	if !slices.Equal(texts, want) {
+		t.Errorf("paragraphs = %q, want %q", texts, want)
+	}
+	if want := []string{"* [Setup](#setup)", "* [Usage](#usage)"}; !slices.Equal(d.Dropped, want) {
+		t.Errorf("Dropped = %q, want %q", d.Dropped, want)
 	}
 }

@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer a.close(logger)
 	if d := a.lib.Document().Dropped; len(d) > 0 {
-		fmt.Fprintf(stderr, "citebot: warning: %d lines of %s were removed as web-page boilerplate (the first: %q)\n",
+		fmt.Fprintf(stderr, "citebot: warning: %d lines of %s were left out as web-page boilerplate or a table of contents (the first: %q)\n",
 			len(d), a.lib.Document().Name, d[0])
 	}
 	terminal := &transport{Bot: a.bot, name: "terminal", metrics: a.metrics}

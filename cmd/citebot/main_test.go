@@ -149,7 +149,7 @@ func TestOtherDocuments(t *testing.T) {
 	// A scraped page is cleaned, and the CLI says what was dropped.
 	page := filepath.Join("..", "..", "corpus", "testdata", "news_page_en.txt")
 	code, _, errOut = cli(t, nil, "", "ask", "--corpus", page, "what happened?")
-	if code != 0 || !strings.Contains(errOut, "removed as web-page boilerplate") {
+	if code != 0 || !strings.Contains(errOut, "left out as web-page boilerplate") {
 		t.Errorf("scraped page: exit %d, stderr %q", code, errOut)
 	}
 }
