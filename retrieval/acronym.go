@@ -28,26 +28,12 @@ func expansions(doc *corpus.Document) map[string]string {
 	add := func(words []string) {
 		// Every run of minAcronym or more capitalised words within the
 		// phrase: the name may be part of it ("GNU General Public License").
-		for i := range words {
-			if !isCapitalised(words[i]) {
-				continue
+		eachInitialism(words, isCapitalised, minAcronym, func(a string, from, to int) {
+			if count[a] == nil {
+				count[a] = map[string]int{}
 			}
-			var initials strings.Builder
-			n := 0
-			for j := i; j < len(words) && n < maxAcronym; j++ {
-				if !isCapitalised(words[j]) {
-					continue
-				}
-				initials.WriteRune(unicode.ToLower(firstRune(words[j])))
-				if n++; n >= minAcronym {
-					a := initials.String()
-					if count[a] == nil {
-						count[a] = map[string]int{}
-					}
-					count[a][analysis.Fold(strings.Join(words[i:j+1], " "))]++
-				}
-			}
-		}
+			count[a][analysis.Fold(strings.Join(words[from:to], " "))]++
+		})
 	}
 	for _, p := range doc.Paragraphs {
 		var run []string
@@ -88,6 +74,29 @@ func expansions(doc *corpus.Document) map[string]string {
 		out[a] = best
 	}
 	return out
+}
+
+// eachInitialism calls fn with the initials, lower case, of every run of
+// words that starts and ends on a word that counts, holding least to
+// maxAcronym such words, and with the run's bounds (words[from:to]); words
+// that do not count stand inside a run without an initial.
+func eachInitialism(words []string, counts func(string) bool, least int, fn func(initials string, from, to int)) {
+	for i := range words {
+		if !counts(words[i]) {
+			continue
+		}
+		var initials strings.Builder
+		n := 0
+		for j := i; j < len(words) && n < maxAcronym; j++ {
+			if !counts(words[j]) {
+				continue
+			}
+			initials.WriteRune(unicode.ToLower(firstRune(words[j])))
+			if n++; n >= least {
+				fn(initials.String(), i, j+1)
+			}
+		}
+	}
 }
 
 // minorWords may stand inside a capitalised phrase.

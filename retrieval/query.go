@@ -204,19 +204,9 @@ func acronyms(title string) []string {
 		words = append(words, tok.Text)
 	}
 	var out []string
-	for i := range words {
-		var b strings.Builder
-		n := 0
-		for j := i; j < len(words) && n < 6; j++ {
-			if words[j] == "" {
-				continue
-			}
-			b.WriteByte(words[j][0])
-			if n++; n >= 2 && words[i] != "" {
-				out = append(out, b.String())
-			}
-		}
-	}
+	eachInitialism(words, func(w string) bool { return w != "" }, 2, func(a string, _, _ int) {
+		out = append(out, a)
+	})
 	return out
 }
 
