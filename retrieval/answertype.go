@@ -159,9 +159,7 @@ func passageFacts(t answerType, passage string) []fact {
 			out = append(out, fact{s: passage[m[0]:m[1]], next: next})
 		}
 	case timeAnswer:
-		for _, d := range dateRe.FindAllString(passage, -1) {
-			out = append(out, fact{s: d})
-		}
+		out = appendMatches(out, dateRe, passage)
 	case placeAnswer:
 		for _, m := range placeRe.FindAllStringSubmatch(passage, -1) {
 			for _, p := range m[1:4] {
@@ -178,22 +176,21 @@ func passageFacts(t answerType, passage string) []fact {
 			out = append(out, fact{s: strings.TrimRight(l, "和、,。为是")})
 		}
 	case contactAnswer:
-		for _, c := range contactRe.FindAllString(passage, -1) {
-			out = append(out, fact{s: c})
-		}
+		out = appendMatches(out, contactRe, passage)
 	case personAnswer:
-		for _, p := range personRe.FindAllString(passage, -1) {
-			out = append(out, fact{s: p})
-		}
+		out = appendMatches(out, personRe, passage)
 		// Who proposed or decided something is often a state.
 		out = appendCountries(out, passage)
 	case bodyAnswer:
-		for _, b := range bodyRe.FindAllString(passage, -1) {
-			out = append(out, fact{s: b})
-		}
-		for _, p := range personRe.FindAllString(passage, -1) {
-			out = append(out, fact{s: p})
-		}
+		out = appendMatches(appendMatches(out, bodyRe, passage), personRe, passage)
+	}
+	return out
+}
+
+// appendMatches appends every match of re in passage as a fact.
+func appendMatches(out []fact, re *lazyre.Regexp, passage string) []fact {
+	for _, m := range re.FindAllString(passage, -1) {
+		out = append(out, fact{s: m})
 	}
 	return out
 }
