@@ -159,8 +159,9 @@ var (
 
 // resolveLinkRefs turns reference links into inline links and link
 // reference definitions, which Markdown does not show, into block breaks
-// (a definition is Markdown enough, "# " headings or not): "[nodejs/node][]" reads as the inline link would, and
-// the URL stays with the paragraph that cites it.
+// (a definition is Markdown enough, "# " headings or not):
+// "[nodejs/node][]" reads as the inline link would, and the URL stays with
+// the paragraph that cites it.
 func resolveLinkRefs(ms []mline) []mline {
 	defs := map[string]string{}
 	for i, m := range ms {

@@ -463,9 +463,9 @@ func endsFullStop(s string) bool {
 }
 
 // endsCJKSentence reports a CJK line ending a sentence (with 。, or with
-// ！？； or their ASCII forms after a CJK character): CJK text is wrapped at a fixed width, so a
-// line that ends a sentence there almost always ends its paragraph too.
-// Latin text wrapped after a semicolon goes on.
+// ！？； or their ASCII forms after a CJK character): CJK text is wrapped
+// at a fixed width, so a line that ends a sentence there almost always
+// ends its paragraph too. Latin text wrapped after a semicolon goes on.
 func endsCJKSentence(s string) bool {
 	s = strings.TrimRight(s, " ”’」』）】》")
 	r, n := utf8.DecodeLastRuneInString(s)
