@@ -8,13 +8,13 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/glossary"
+	"github.com/citebot/citebot/internal/synthetic"
 )
 
 var benchQuestions = []string{
@@ -66,7 +66,7 @@ func BenchmarkScale(b *testing.B) {
 	if v := os.Getenv("SCALE_N"); v != "" {
 		n, _ = strconv.Atoi(v)
 	}
-	doc := synthetic(n)
+	doc := synthetic.Declaration(n)
 	opt := Options{Lexicon: GlossaryLexicon{glossary.Default()}, MaxParagraphs: -1}
 	opt.Lexicon.IsWord("预热") // load the glossary outside the timing
 	runtime.GC()
@@ -251,30 +251,4 @@ func benchQueries(b *testing.B, ix *Index) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-}
-
-// synthetic makes n paragraphs of three to six sentences drawn from the
-// declaration, in sections of 20, with a fixed seed.
-func synthetic(n int) *corpus.Document {
-	var sentences []string
-	for _, p := range corpus.Default().Paragraphs {
-		for _, s := range strings.SplitAfter(p.Text, "。") {
-			if strings.TrimSpace(s) != "" {
-				sentences = append(sentences, s)
-			}
-		}
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	doc := &corpus.Document{Name: "synthetic"}
-	for i := range n {
-		var sb strings.Builder
-		for range 3 + r.IntN(4) {
-			sb.WriteString(sentences[r.IntN(len(sentences))])
-		}
-		sec := fmt.Sprintf("%d", i/20+1)
-		doc.Paragraphs = append(doc.Paragraphs, corpus.Paragraph{
-			Label: fmt.Sprintf("%s¶%d", sec, i%20+1), Section: "第" + sec + "節", Text: sb.String(), Key: sec, N: i%20 + 1,
-		})
-	}
-	return doc
 }

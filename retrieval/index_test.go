@@ -14,6 +14,7 @@ import (
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/embeddings"
 	"github.com/citebot/citebot/glossary"
+	"github.com/citebot/citebot/internal/synthetic"
 )
 
 func buildDefault(tb testing.TB) *Index {
@@ -425,7 +426,7 @@ func readCases(t *testing.T, path string) []Case {
 // the limit, before anything is built; a reload of one keeps the old index.
 func TestMaxParagraphs(t *testing.T) {
 	ctx := context.Background()
-	doc := synthetic(30)
+	doc := synthetic.Declaration(30)
 	_, err := Build(ctx, doc, nil, Options{MaxParagraphs: 29})
 	var tl *TooLargeError
 	if !errors.Is(err, ErrTooLarge) || !errors.As(err, &tl) || tl.Limit != 29 || tl.Paragraphs != 30 {
@@ -452,7 +453,7 @@ func TestMaxParagraphs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := synthetic(201)
+	big := synthetic.Declaration(201)
 	if _, err := lib.Reload(ctx, big); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Reload over the limit: %v, want ErrTooLarge", err)
 	}
@@ -517,7 +518,7 @@ func TestVectorScanIsChromem(t *testing.T) {
 
 func buildSynthetic(tb testing.TB, n int) *Index {
 	tb.Helper()
-	ix, err := Build(context.Background(), synthetic(n), nil, Options{Lexicon: GlossaryLexicon{glossary.Default()}})
+	ix, err := Build(context.Background(), synthetic.Declaration(n), nil, Options{Lexicon: GlossaryLexicon{glossary.Default()}})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -28,7 +28,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,6 +48,7 @@ import (
 
 	"github.com/citebot/citebot/corpus"
 	"github.com/citebot/citebot/glossary"
+	"github.com/citebot/citebot/internal/synthetic"
 	"github.com/citebot/citebot/retrieval"
 )
 
@@ -236,7 +236,7 @@ func measure(sys string, n int, questions []string, stdout io.Writer) error {
 		return s("上合组织秘书处设在哪里?")
 	}
 
-	doc := synthetic(n)
+	doc := synthetic.Declaration(n)
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -397,33 +397,6 @@ func readQuestions(files []string) ([]string, error) {
 		}
 	}
 	return qs, nil
-}
-
-// synthetic makes n paragraphs of three to six sentences drawn from the
-// declaration, in sections of 20, with a fixed seed: the same paragraphs as
-// retrieval's BenchmarkScale (keep the two in step).
-func synthetic(n int) *corpus.Document {
-	var sentences []string
-	for _, p := range corpus.Default().Paragraphs {
-		for _, s := range strings.SplitAfter(p.Text, "。") {
-			if strings.TrimSpace(s) != "" {
-				sentences = append(sentences, s)
-			}
-		}
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	doc := &corpus.Document{Name: "synthetic"}
-	for i := range n {
-		var sb strings.Builder
-		for range 3 + r.IntN(4) {
-			sb.WriteString(sentences[r.IntN(len(sentences))])
-		}
-		sec := fmt.Sprintf("%d", i/20+1)
-		doc.Paragraphs = append(doc.Paragraphs, corpus.Paragraph{
-			Label: fmt.Sprintf("%s¶%d", sec, i%20+1), Section: "第" + sec + "節", Text: sb.String(), Key: sec, N: i%20 + 1,
-		})
-	}
-	return doc
 }
 
 // peakRSS is the process's peak resident set (VmHWM), in MiB.
