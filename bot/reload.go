@@ -113,7 +113,7 @@ type Reloaded struct {
 // Reload reloads the configured corpus (the embedded default when none is
 // configured) and forgets any uploaded one. The operator's SIGHUP lands here.
 func (b *Bot) Reload(ctx context.Context) (Reloaded, error) {
-	doc, err := b.configured()
+	doc, err := corpus.Configured(b.cfg.CorpusPaths...)
 	if err != nil {
 		return Reloaded{}, err
 	}
@@ -155,7 +155,7 @@ func (b *Bot) Sync(ctx context.Context) (bool, error) {
 		if ok {
 			doc, err = corpus.ParseFiles(files)
 		} else {
-			doc, err = b.configured()
+			doc, err = corpus.Configured(b.cfg.CorpusPaths...)
 		}
 	}
 	if err != nil {
@@ -172,15 +172,6 @@ func (b *Bot) Sync(ctx context.Context) (bool, error) {
 	b.rewrites.Clear()
 	seen()
 	return true, nil
-}
-
-// configured reads the configured corpus: its files, else the embedded
-// default.
-func (b *Bot) configured() (*corpus.Document, error) {
-	if len(b.cfg.CorpusPaths) == 0 {
-		return corpus.Default(), nil
-	}
-	return corpus.LoadPaths(b.cfg.CorpusPaths...)
 }
 
 // badAttachment is an attachment refused before parsing, with the reason

@@ -130,6 +130,15 @@ func ParseFiles(files []File) (*Document, error) {
 	return Merge(docs...), nil
 }
 
+// Configured is the corpus a deployment serves: the documents at paths
+// (as LoadPaths), or the embedded declaration when none are configured.
+func Configured(paths ...string) (*Document, error) {
+	if len(paths) == 0 {
+		return Default(), nil
+	}
+	return LoadPaths(paths...)
+}
+
 // LoadPaths loads documents into one corpus. Each path is a file or a
 // directory; a directory contributes its *.txt and *.md files, sorted by
 // name, without descending into subdirectories. Every file may hold

@@ -231,3 +231,18 @@ func TestDefaultIsParse(t *testing.T) {
 		t.Error("Default() differs from Parse of the embedded declaration")
 	}
 }
+
+// With no paths the configured corpus is the embedded declaration; with
+// some, it is what LoadPaths makes of them, errors included.
+func TestConfigured(t *testing.T) {
+	if d, err := Configured(); err != nil || d != Default() {
+		t.Errorf("Configured() = %v, %v; want the embedded declaration", d, err)
+	}
+	d, err := Configured("testdata/security.md")
+	if err != nil || d.Name != "testdata/security.md" || d.Title != "Security" {
+		t.Errorf("Configured(security.md) = %+v, %v", d, err)
+	}
+	if _, err := Configured("testdata/missing.md"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Configured(missing) err = %v, want ErrNotExist", err)
+	}
+}

@@ -225,10 +225,7 @@ func startDocument(cfg config, uploaded bool, logger *slog.Logger) (*corpus.Docu
 				"err", err, "kept_as", aside, "set_aside_err", aerr)
 		}
 	}
-	if len(cfg.Corpus) > 0 {
-		return corpus.LoadPaths(cfg.Corpus...)
-	}
-	return corpus.Default(), nil
+	return corpus.Configured(cfg.Corpus...)
 }
 
 // embedderFor returns how each document gets its embedder: the configured
