@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"unicode"
@@ -288,20 +289,32 @@ func clean(text string) cleaned {
 // classifyLines classifies every line outside code blocks.
 func classifyLines(lines []string) []junkKind {
 	kinds := make([]junkKind, len(lines))
-	fence := ""
-	for i, l := range lines {
-		switch {
-		case fence != "":
-			if closesFence(l, fence) {
-				fence = ""
-			}
-		case fenceOpen(l) != "":
-			fence = fenceOpen(l)
-		case l != "":
+	for i, l := range outsideCode(lines) {
+		if l != "" {
 			kinds[i] = classify(l)
 		}
 	}
 	return kinds
+}
+
+// outsideCode yields the lines, with their indexes, that are not part of a
+// fenced code block, fences included.
+func outsideCode(lines []string) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		fence := ""
+		for i, l := range lines {
+			switch {
+			case fence != "":
+				if closesFence(l, fence) {
+					fence = ""
+				}
+			default:
+				if fence = fenceOpen(l); fence == "" && !yield(i, l) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // furniture reports page furniture that only a web page frame carries:
@@ -382,16 +395,8 @@ func markdownTitleLines(lines []string) (title string, n int, ok bool) {
 		return "", 0, false
 	}
 	if m := reMarkdown.FindStringSubmatch(lines[0]); m != nil && len(m[1]) == 1 && strings.TrimSpace(m[2]) != "" {
-		fence := ""
-		for _, l := range lines[1:] {
-			switch {
-			case fence != "":
-				if closesFence(l, fence) {
-					fence = ""
-				}
-			case fenceOpen(l) != "":
-				fence = fenceOpen(l)
-			case strings.HasPrefix(l, "# "):
+		for _, l := range outsideCode(lines[1:]) {
+			if strings.HasPrefix(l, "# ") {
 				return "", 0, false
 			}
 		}
