@@ -83,6 +83,9 @@ func TestMerge(t *testing.T) {
 		{"三(四)¶2", "embedded:三(四)¶2", 1},            // only the declaration has it
 		{"4(d)", "apache:4(d)¶1", 1},                // only Apache has clauses
 		{"apache:appendix", "apache:Appendix¶1", 5}, // named sections keep their names
+		{"apache-2.0:4(d)", "apache:4(d)¶1", 1},     // the file's name, as loaded
+		{"Apache-2.0.txt:4(d)¶1", "apache:4(d)¶1", 1},
+		{"security.md:1", "security:1¶1", 6},
 		{"4", "", 0}, // all three have a section 4
 		{"¶1", "", 0},
 	}
@@ -105,8 +108,26 @@ func TestMerge(t *testing.T) {
 			t.Errorf("Resolve(%q) = %v, %v; want %d from %s", tt.ref, labelsOf(ps), err, tt.n, tt.first)
 		}
 	}
-	if _, err := m.Resolve("gpl:4"); err == nil {
-		t.Error("an unknown prefix resolved")
+	// A prefix naming no document suggests where the rest lands, else
+	// the prefixes there are.
+	for _, tt := range []struct {
+		ref     string
+		nearest []string
+	}{
+		{"gpl:4(d)", []string{"apache:4(d)"}},
+		{"gpl:4(d)¶1", []string{"apache:4(d)¶1"}},
+		{"gpl:三(四)¶2", []string{"embedded:三(四)¶2"}},
+		{"gpl:4", []string{"apache:4", "security:4", "embedded:四"}},
+		{"gpl:preamble", []string{"apache:", "embedded:序言"}},
+	} {
+		_, err := m.Resolve(tt.ref)
+		var ue *UnknownRefError
+		if !errors.As(err, &ue) || !slices.Equal(ue.Nearest, tt.nearest) {
+			t.Errorf("Resolve(%q) = %v; want nearest %q", tt.ref, err, tt.nearest)
+		}
+	}
+	if _, _, err := m.ResolveRef(Ref{Doc: "gpl", Path: []int{4, 4}}); err == nil || !strings.Contains(err.Error(), "apache:4(d)") {
+		t.Errorf("ResolveRef(gpl:4(d)) = %v; want a suggestion of apache:4(d)", err)
 	}
 	_, err = m.Resolve("4")
 	if err == nil || !strings.Contains(err.Error(), "apache:4") || !strings.Contains(err.Error(), "security:4") || !strings.Contains(err.Error(), "embedded:四") {

@@ -3,6 +3,7 @@ package corpus
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -64,8 +65,8 @@ func (d *Document) Resolve(ref string) ([]Paragraph, error) {
 		res := d.resolveIn(sc, rest, ref)
 		return res.ps, res.err
 	}
-	if _, _, ok := refDoc(foldWidth(s)); len(d.Parts) > 0 && ok {
-		return nil, &UnknownRefError{Ref: ref, Nearest: d.prefixes()}
+	if _, rest, ok := refDoc(foldWidth(s)); len(d.Parts) > 0 && ok {
+		return nil, d.elsewhere(func(sc scope) resolved { return d.resolveIn(sc, rest, ref) }, ref)
 	}
 	res := d.each(ref, func(sc scope) resolved { return d.resolveIn(sc, s, ref) })
 	return res.ps, res.err
@@ -79,7 +80,8 @@ func (d *Document) ResolveRef(r Ref) ([]Paragraph, string, error) {
 	if r.Doc != "" {
 		sc, ok := d.scopeOf(r.Doc)
 		if !ok {
-			return nil, "", &UnknownRefError{Ref: raw, Nearest: d.prefixes()}
+			r.Doc = ""
+			return nil, "", d.elsewhere(func(sc scope) resolved { return d.resolveRef(sc, r, raw) }, raw)
 		}
 		r.Doc = ""
 		res = d.resolveRef(sc, r, raw)
@@ -117,14 +119,38 @@ func (d *Document) scopeFor(i int) scope {
 	return scope{lo: 0, hi: len(d.Sections)}
 }
 
-// scopeOf finds the part a document prefix names, ignoring case.
+// scopeOf finds the part a document prefix names, ignoring case: its
+// prefix, else its file's name with or without the extension ("mpl-2.0"
+// for the mpl: of mpl-2.0.txt), which a user who loaded the file may type.
 func (d *Document) scopeOf(prefix string) (scope, bool) {
-	for _, sc := range d.scopes() {
+	scs := d.scopes()
+	for _, sc := range scs {
 		if sc.prefix != "" && strings.EqualFold(sc.prefix, prefix+":") {
 			return sc, true
 		}
 	}
+	for i, p := range d.Parts {
+		base := filepath.Base(p.Name)
+		if strings.EqualFold(base, prefix) || strings.EqualFold(strings.TrimSuffix(base, filepath.Ext(base)), prefix) {
+			return scs[i], true
+		}
+	}
 	return scope{}, false
+}
+
+// elsewhere is the error for a reference whose document prefix names no
+// document: it suggests where the rest of it (f, in each document) lands,
+// else the prefixes there are.
+func (d *Document) elsewhere(f func(scope) resolved, raw string) *UnknownRefError {
+	res := d.each(raw, f)
+	var ue *UnknownRefError
+	switch {
+	case res.err == nil || errors.Is(res.err, ErrEmptySection):
+		return &UnknownRefError{Ref: raw, Nearest: []string{res.label}}
+	case errors.As(res.err, &ue) && len(ue.Nearest) > 0:
+		return &UnknownRefError{Ref: raw, Nearest: ue.Nearest}
+	}
+	return &UnknownRefError{Ref: raw, Nearest: d.prefixes()}
 }
 
 func (d *Document) prefixes() []string {
