@@ -224,3 +224,29 @@ func TestScript(t *testing.T) {
 		}
 	}
 }
+
+func TestChineseStopWords(t *testing.T) {
+	if !slices.IsSorted(zhStopWords) {
+		t.Fatal("zhStopWords is not sorted: IsChineseStopWord's binary search needs it")
+	}
+	for i, w := range zhStopWords {
+		if Fold(w) != w {
+			t.Errorf("stop word %q is not folded (%q)", w, Fold(w))
+		}
+		if i > 0 && zhStopWords[i-1] == w {
+			t.Errorf("stop word %q is listed twice", w)
+		}
+	}
+	tests := []struct {
+		word string
+		want bool
+	}{
+		{"或者", true}, {"那么", true}, {"因为", true}, {"自己", true}, {"吗", true},
+		{"代码", false}, {"漏洞", false}, {"许可", false}, {"禁烟", false}, {"", false},
+	}
+	for _, tt := range tests {
+		if got := IsChineseStopWord(tt.word); got != tt.want {
+			t.Errorf("IsChineseStopWord(%q) = %v, want %v", tt.word, got, tt.want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 )
 
 //go:generate go run ./internal/gent2s
+//go:generate go run ./internal/genzhstop
 
 // Fold maps text to the one form every scorer compares: Simplified script,
 // half-width letters and digits, lower case. Questions arrive in Simplified or

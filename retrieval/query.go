@@ -90,10 +90,21 @@ func (ix *Index) analyse(question string) query {
 		q.carryToDocument(ix)
 		q.crossScript = true
 	case q.lang.Chinese() && ix.lang == analysis.English:
+		q.dropChineseStopWords()
 		q.carryToDocument(ix)
 		q.crossScript = true
 	}
 	return q
+}
+
+// dropChineseStopWords drops the function words of a Chinese question on
+// a document in another language. On a Chinese document the document's
+// own frequencies weigh them down; here nothing does, and their glosses
+// land on whatever English word they name, often one the document uses
+// rarely: 或者 "possibly", 那么 "like that". Measured on the Chinese
+// questions of the four English documents' sets: recall@5 25 → 27 of 42.
+func (q *query) dropChineseStopWords() {
+	q.words = slices.DeleteFunc(q.words, func(w qword) bool { return analysis.IsChineseStopWord(w.word) })
 }
 
 // titleWords returns the alphabetic words and terms of a single

@@ -9,6 +9,7 @@ import (
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
+	"github.com/citebot/citebot/glossary"
 )
 
 // A document is called by the initials of its title's words, stop words
@@ -141,5 +142,38 @@ func TestFoldPassagesHidesLinkTargets(t *testing.T) {
 	}
 	if got := labels(res.Hits); len(got) == 0 || got[0] != "1¶2" {
 		t.Errorf("hits = %v, want 1¶2 first", got)
+	}
+}
+
+// A Chinese question on an English document keeps its content words and
+// loses its function words; on a Chinese document it keeps both, for the
+// document's frequencies weigh them.
+func TestChineseStopWordsAcrossLanguages(t *testing.T) {
+	build := func(text string) *Index {
+		doc, err := corpus.Parse("doc.md", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix, err := Build(context.Background(), doc, nil, Options{Lexicon: GlossaryLexicon{glossary.Default()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+	english := build("# Policy\n\nThe source code may possibly be published.\n\nReport bugs privately.\n")
+	chinese := build("# 政策\n\n源代码或者可以公开。\n\n漏洞要私下报告。\n")
+	const question = "或者代码可以公开吗"
+	words := func(ix *Index) []string {
+		var out []string
+		for _, w := range ix.analyse(question).words {
+			out = append(out, w.word)
+		}
+		return out
+	}
+	if got := words(english); slices.Contains(got, "或者") || slices.Contains(got, "可以") || !slices.Contains(got, "代码") || !slices.Contains(got, "公开") {
+		t.Errorf("words on an English document = %v, want 代码 and 公开 without 或者 and 可以", got)
+	}
+	if got := words(chinese); !slices.Contains(got, "或者") {
+		t.Errorf("words on a Chinese document = %v, want 或者 kept", got)
 	}
 }
