@@ -24,7 +24,7 @@ import (
 	"github.com/citebot/citebot/glossary/internal/textnorm"
 )
 
-//go:generate go run ./internal/gen -out data/en2zh.tsv.gz -tables data/en2zh.tables
+//go:generate go run ./internal/gen -out data/en2zh.tsv.gz -tables data/en2zh.tables -chars data/chars.tsv
 
 // embedded holds the tables of data/en2zh.tsv.gz (see tables.go): the
 // TSV is the generator's reviewable output, the tables the form that

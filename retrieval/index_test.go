@@ -191,17 +191,17 @@ func TestRetrievalQuality(t *testing.T) {
 		// ten Chinese questions and the regulation's with twelve English
 		// ones, written blind by a helper that never ran the system: the
 		// gates of the language asked across are what those reach.
-		{"testdata/apache-everyday.jsonl", "../corpus/testdata/apache-2.0.txt", 0.80, 0.90, 0.65, 0.50, 0.10, 0.85},
-		{"testdata/security-everyday.jsonl", "../corpus/testdata/security.md", 0.50, 0.80, 0.50, 0.40, 0.10, 0.75},
+		{"testdata/apache-everyday.jsonl", "../corpus/testdata/apache-2.0.txt", 0.85, 0.90, 0.70, 0.50, 0.10, 0.85},
+		{"testdata/security-everyday.jsonl", "../corpus/testdata/security.md", 0.45, 0.80, 0.50, 0.40, 0.10, 0.75},
 		// Written in one sitting before the system saw them, as a check of
 		// the two above: what a document nobody tuned on gets.
-		{"testdata/mpl-everyday.jsonl", "../corpus/testdata/mpl-2.0.txt", 0.50, 0.75, 0.50, 0.60, 0.10, 0.80},
+		{"testdata/mpl-everyday.jsonl", "../corpus/testdata/mpl-2.0.txt", 0.65, 0.75, 0.50, 0.60, 0.10, 0.80},
 		// A Chinese regulation: articles (第七条) with enumerated items, and
 		// questions in everyday Chinese, Traditional and English.
 		{"testdata/smoking-everyday.jsonl", "../corpus/testdata/smoking-control.md", 0.75, 0.50, 0.45, 0.35, 0.10, 0.80},
 		// A project's governance: written with the document open, so closer
 		// to its wording than the others.
-		{"testdata/governance-everyday.jsonl", "../corpus/testdata/governance.md", 0.65, 0.95, 0.65, 0.50, 0.10, 0.80},
+		{"testdata/governance-everyday.jsonl", "../corpus/testdata/governance.md", 0.75, 0.95, 0.65, 0.45, 0.10, 0.80},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -32,14 +32,29 @@ type GlossaryLexicon struct{ Glossary *glossary.Glossary }
 // IsWord reports whether zh is a word of the glossary.
 func (l GlossaryLexicon) IsWord(zh string) bool { return l.Glossary.IsWord(zh) }
 
-// Senses returns zh's English glosses.
+// Senses returns zh's English glosses; a single character's are its own
+// (see StemmedSenses).
 func (l GlossaryLexicon) Senses(zh string) []embeddings.Sense {
+	if utf8.RuneCountInString(zh) == 1 {
+		gs := l.Glossary.CharacterGlosses(zh)
+		out := make([]embeddings.Sense, len(gs))
+		for i, g := range gs {
+			out[i] = embeddings.Sense{Gloss: g.Text, Weight: g.Weight}
+		}
+		return out
+	}
 	return senses(l.Glossary.Glosses(zh))
 }
 
-// StemmedSenses returns zh's English glosses with their words' stems.
+// StemmedSenses returns zh's English glosses with their words' stems. A
+// single character's are its own senses in CC-CEDICT: the glossary's
+// inverse gives a character only the English words no compound renders
+// better, 发 "hair" and never "to send out".
 func (l GlossaryLexicon) StemmedSenses(zh string) []embeddings.StemmedSense {
 	gs := l.Glossary.StemmedGlosses(zh)
+	if utf8.RuneCountInString(zh) == 1 {
+		gs = l.Glossary.CharacterGlosses(zh)
+	}
 	out := make([]embeddings.StemmedSense, len(gs))
 	for i, g := range gs {
 		out[i] = embeddings.StemmedSense{Sense: embeddings.Sense{Gloss: g.Text, Weight: g.Weight}, Stems: g.Stems, Whole: g.Whole}

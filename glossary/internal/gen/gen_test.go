@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -100,5 +101,26 @@ func TestFreqFactorRange(t *testing.T) {
 	}
 	if freqFactor(10, false) >= freqFactor(1000, false) {
 		t.Error("freqFactor does not grow with frequency")
+	}
+}
+
+func TestCharGlosses(t *testing.T) {
+	tests := []struct {
+		sense string
+		i     int
+		want  []string
+	}{
+		{"to open; to start", 0, []string{"1.00 to open", "1.00 to start"}},
+		{"to turn on (a machine)", 2, []string{"0.80 to turn on"}},
+		{"(literary) to go", 0, []string{"0.60 to go"}},
+		{"(archaic) a kind of vessel", 0, nil},
+		{"variant of 髮[fa4]", 0, nil},
+		{"CL:個|个[ge4]", 0, nil},
+		{"surname Gai", 0, nil},
+	}
+	for _, tt := range tests {
+		if got := charGlosses(tt.sense, tt.i); !slices.Equal(got, tt.want) {
+			t.Errorf("charGlosses(%q, %d) = %q, want %q", tt.sense, tt.i, got, tt.want)
+		}
 	}
 }

@@ -59,7 +59,13 @@ func main() {
 		"jieba word-frequency dictionary (env JIEBA_DICT); default: fetch "+jiebaModule+" through the Go module proxy")
 	tablesOut := flag.String("tables", "", "also write the embedded tables of the index to this file")
 	tablesOnly := flag.Bool("tables-only", false, "only rebuild -tables from the existing -out file")
+	chars := flag.String("chars", "", "also write the single characters' glosses to this file")
 	flag.Parse()
+	if *chars != "" {
+		if err := writeCharacters(*in, *chars); err != nil {
+			log.Fatalf("gen: %v", err)
+		}
+	}
 	if !*tablesOnly {
 		if err := run(*in, *out, *freq); err != nil {
 			log.Fatalf("gen: %v", err)
