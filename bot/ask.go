@@ -54,7 +54,7 @@ func (b *Bot) ask(ctx context.Context, req Request, progress func(Reply)) Reply 
 		prev = b.history.get(req.Conversation)
 	}
 	b.history.add(req.Conversation, q)
-	t := turn{q: q, prev: prev, lang: lang, doc: doc, title: b.title(doc),
+	t := turn{q: q, prev: prev, lang: lang, doc: doc, title: b.title(doc), titled: b.cfg.Title != "",
 		trace: &Trace{Version: docversion.Of(doc), Paragraphs: len(doc.Paragraphs)}}
 	var r Reply
 	if b.cfg.Writer == nil {
@@ -76,6 +76,9 @@ type turn struct {
 	lang  Lang
 	doc   *corpus.Document
 	title string // the document's title as replies give it
+	// titled is set when the title is configured: it names the corpus
+	// whatever documents it holds.
+	titled bool
 	// trace collects how the answer is found, as the searches run.
 	trace *Trace
 }
@@ -188,7 +191,7 @@ func closestSections(hits []retrieval.Hit, lang Lang) []SectionRef {
 func uncertain(t turn, hits []retrieval.Hit) Reply {
 	keep := hits[:min(maxExtractive, len(hits))]
 	ps := paragraphs(keep)
-	lead := Say(t.lang, MsgUncertain, TitleIn(t.title, t.lang))
+	lead := Say(t.lang, MsgUncertain, TitleIn(t.whose(ps), t.lang))
 	return Reply{Question: t.q, Grounded: true, Uncertain: true, Outcome: Uncertain, Mode: ModeExtractive,
 		Citations: citations(t.doc, ps, keep), Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: t.lang}
 }
@@ -211,9 +214,28 @@ func extractive(t turn, hits []retrieval.Hit) Reply {
 	if docLanguage(t.doc).Chinese() != t.lang.Chinese() {
 		m = MsgLeadOriginal
 	}
-	lead := Say(t.lang, m, TitleIn(t.title, t.lang), list(t.lang, labels))
+	lead := Say(t.lang, m, TitleIn(t.whose(ps), t.lang), list(t.lang, labels))
 	return Reply{Question: t.q, Grounded: true, Outcome: Answered, Mode: ModeExtractive,
 		Citations: citations(t.doc, ps, keep), Lead: lead, Answer: lead + "\n\n" + quote(ps), Lang: t.lang}
+}
+
+// whose is the title a reply quoting ps gives: in a corpus of several
+// documents, the one they all come from ("Apache License 2.0 addresses
+// this", not every loaded title joined); else the corpus's title.
+func (t turn) whose(ps []corpus.Paragraph) string {
+	if t.titled || len(t.doc.Parts) == 0 || len(ps) == 0 {
+		return t.title
+	}
+	title := partTitle(t.doc, ps[0])
+	for _, p := range ps[1:] {
+		if partTitle(t.doc, p) != title {
+			return t.title
+		}
+	}
+	if title == "" {
+		return t.title
+	}
+	return title
 }
 
 func paragraphs(hits []retrieval.Hit) []corpus.Paragraph {

@@ -340,6 +340,11 @@ func TestReloadSeveralDocuments(t *testing.T) {
 	if len(a.Citations) == 0 || !strings.HasPrefix(a.Citations[0].Label, "terms:") || a.Citations[0].Document != "Terms of Use" {
 		t.Errorf("answer %+v, want a citation of terms: naming its document", a.Citations)
 	}
+	// The answer comes from one of the two documents, and its lead names
+	// that one only.
+	if !strings.HasPrefix(a.Answer, "Terms of Use addresses this in terms:") {
+		t.Errorf("answer %q, want it to start with the cited document's title", a.Answer)
+	}
 	c := b.Handle(context.Background(), Request{Kind: KindCite, Text: a.Citations[0].Label}, nil)
 	if c.Err != nil || len(c.Citations) != 1 {
 		t.Errorf("cite %s: %+v", a.Citations[0].Label, c)
