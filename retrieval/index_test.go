@@ -28,6 +28,37 @@ func buildDefault(tb testing.TB) *Index {
 	return ix
 }
 
+// buildOf indexes doc with lex (nil: no dictionary) and the local meaning
+// space, as the program does with nothing configured.
+func buildOf(tb testing.TB, doc *corpus.Document, lex Lexicon) *Index {
+	tb.Helper()
+	ix, err := Build(context.Background(), doc, nil, Options{Lexicon: lex})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ix
+}
+
+// buildText indexes Markdown text as a document, with lex.
+func buildText(tb testing.TB, text string, lex Lexicon) *Index {
+	tb.Helper()
+	doc, err := corpus.Parse("doc.md", []byte(text))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buildOf(tb, doc, lex)
+}
+
+// buildFile indexes a test document with the embedded glossary.
+func buildFile(tb testing.TB, path string) *Index {
+	tb.Helper()
+	doc, err := corpus.Load(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buildOf(tb, doc, GlossaryLexicon{glossary.Default()})
+}
+
 func labels(hits []Hit) []string {
 	out := make([]string, len(hits))
 	for i, h := range hits {
@@ -94,19 +125,8 @@ func TestSearchFindsTheParagraph(t *testing.T) {
 // which Snowball leaves whole, meets "notifications", stemmed "notif"),
 // and BM25, which sees none of it, does not outvote the match.
 func TestSearchOtherDocuments(t *testing.T) {
-	build := func(path string) *Index {
-		doc, err := corpus.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ix, err := Build(context.Background(), doc, nil, Options{Lexicon: GlossaryLexicon{glossary.Default()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ix
-	}
-	apache, security := build("../corpus/testdata/apache-2.0.txt"), build("../corpus/testdata/security.md")
-	mpl := build("../corpus/testdata/mpl-2.0.txt")
+	apache, security := buildFile(t, "../corpus/testdata/apache-2.0.txt"), buildFile(t, "../corpus/testdata/security.md")
+	mpl := buildFile(t, "../corpus/testdata/mpl-2.0.txt")
 	tests := []struct {
 		ix       *Index
 		question string
@@ -207,13 +227,7 @@ func TestRetrievalQuality(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			ix := declaration
 			if tt.doc != "" {
-				doc, err := corpus.Load(tt.doc)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ix, err = Build(context.Background(), doc, nil, Options{Lexicon: GlossaryLexicon{glossary.Default()}}); err != nil {
-					t.Fatal(err)
-				}
+				ix = buildFile(t, tt.doc)
 			}
 			cases := readCases(t, tt.file)
 			_, sum, err := Evaluate(context.Background(), ix, cases, 5)

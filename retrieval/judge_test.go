@@ -151,10 +151,7 @@ func TestJudgeWithoutLexicon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := Build(context.Background(), doc, nil, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := buildOf(t, doc, nil)
 	tests := []struct {
 		q     string
 		want  Outcome

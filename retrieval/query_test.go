@@ -46,17 +46,7 @@ func TestAcronyms(t *testing.T) {
 // first word), or two or more title words together; a title word alone is
 // what the question asks about.
 func TestNaming(t *testing.T) {
-	build := func(text string) *Index {
-		doc, err := corpus.Parse("doc.md", []byte(text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ix, err := Build(context.Background(), doc, nil, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ix
-	}
+	build := func(text string) *Index { return buildText(t, text, nil) }
 	mpl := build("# Mozilla Public License Version 2.0\n\n## Versions\n\nA later version of this License.\n")
 	security := build("# Security Policy\n\nReport security bugs privately.\n")
 	tests := []struct {
@@ -133,10 +123,7 @@ func TestFoldPassagesHidesLinkTargets(t *testing.T) {
 	if !strings.Contains(texts[0], "[hackerone]") || !strings.Contains(shown[0], "https://hackerone.test/widgets") {
 		t.Errorf("indexed %q, shown %q: want the link text indexed and the target shown", texts[0], shown[0])
 	}
-	ix, err := Build(context.Background(), doc, nil, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := buildOf(t, doc, nil)
 	res, err := ix.Search(context.Background(), "what colour are widgets", 2)
 	if err != nil {
 		t.Fatal(err)
@@ -150,17 +137,7 @@ func TestFoldPassagesHidesLinkTargets(t *testing.T) {
 // loses its function words; on a Chinese document it keeps both, for the
 // document's frequencies weigh them.
 func TestChineseStopWordsAcrossLanguages(t *testing.T) {
-	build := func(text string) *Index {
-		doc, err := corpus.Parse("doc.md", []byte(text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ix, err := Build(context.Background(), doc, nil, Options{Lexicon: GlossaryLexicon{glossary.Default()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ix
-	}
+	build := func(text string) *Index { return buildText(t, text, GlossaryLexicon{glossary.Default()}) }
 	english := build("# Policy\n\nThe source code may be changed, and possibly published.\n\nReport bugs privately.\n")
 	chinese := build("# 政策\n\n源代码或者可以公开。\n\n漏洞要私下报告。\n")
 	const question = "或者代码可以公开吗"

@@ -72,23 +72,7 @@ func charGlosses(sense string, i int) []string {
 	if dropSense.MatchString(sense) {
 		return nil
 	}
-	s := crossRef.ReplaceAllString(sense, "")
-	tf := 1.0
-	for {
-		ps := parenRe.FindAllString(s, -1)
-		if len(ps) == 0 {
-			break
-		}
-		for _, p := range ps {
-			t := strings.ToLower(strings.Trim(p, "() "))
-			for tag, f := range tagFactor {
-				if t == tag || strings.HasPrefix(t, tag+",") || strings.HasPrefix(t, tag+" ") && len(t) < len(tag)+12 {
-					tf = math.Min(tf, f)
-				}
-			}
-		}
-		s = parenRe.ReplaceAllString(s, " ")
-	}
+	s, tf := registers(crossRef.ReplaceAllString(sense, ""))
 	if tf == 0 {
 		return nil
 	}

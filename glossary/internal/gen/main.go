@@ -306,24 +306,7 @@ func (x *index) addSense(zh string, n int, sense string, base float64, proper bo
 	for _, m := range acronymRe.FindAllStringSubmatch(s, -1) {
 		x.put("^"+m[1], zh, base*lenFactor(n, 2))
 	}
-	// Collect register tags from parentheses, then drop all parentheses
-	// (innermost first: CEDICT nests them).
-	tf := 1.0
-	for {
-		ps := parenRe.FindAllString(s, -1)
-		if len(ps) == 0 {
-			break
-		}
-		for _, p := range ps {
-			t := strings.ToLower(strings.Trim(p, "() "))
-			for tag, f := range tagFactor {
-				if t == tag || strings.HasPrefix(t, tag+",") || strings.HasPrefix(t, tag+" ") && len(t) < len(tag)+12 {
-					tf = math.Min(tf, f)
-				}
-			}
-		}
-		s = parenRe.ReplaceAllString(s, " ")
-	}
+	s, tf := registers(s)
 	if tf == 0 {
 		return
 	}
@@ -374,6 +357,28 @@ func (x *index) addSense(zh string, n int, sense string, base float64, proper bo
 				x.put(strings.Join(words[i:i+m], " "), zh, base*tf*match*lenFactor(n, m))
 			}
 		}
+	}
+}
+
+// registers drops the parentheses of a sense (innermost first: CEDICT
+// nests them) and returns what is left with the factor of the register
+// tags they held (tagFactor; 1 for none, 0 to drop the sense).
+func registers(s string) (string, float64) {
+	tf := 1.0
+	for {
+		ps := parenRe.FindAllString(s, -1)
+		if len(ps) == 0 {
+			return s, tf
+		}
+		for _, p := range ps {
+			t := strings.ToLower(strings.Trim(p, "() "))
+			for tag, f := range tagFactor {
+				if t == tag || strings.HasPrefix(t, tag+",") || strings.HasPrefix(t, tag+" ") && len(t) < len(tag)+12 {
+					tf = math.Min(tf, f)
+				}
+			}
+		}
+		s = parenRe.ReplaceAllString(s, " ")
 	}
 }
 
