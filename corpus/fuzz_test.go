@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,34 +90,12 @@ func checkFuzzDoc(t *testing.T, data []byte) *Document {
 // exactly that paragraph, every section key resolves or reports an empty
 // section, and Resolve never returns nothing without an error.
 func checkInvariants(t *testing.T, d *Document) {
-	seen := map[string]bool{}
-	for _, l := range d.Labels() {
-		if seen[l] {
-			t.Fatalf("duplicate label %q", l)
-		}
-		seen[l] = true
-	}
 	for _, p := range d.Paragraphs {
 		if p.Text == "" || !utf8.ValidString(p.Text) {
 			t.Fatalf("bad paragraph %q: %q", p.Label, p.Text)
 		}
-		ps, err := d.Resolve(p.Label)
-		if err != nil || len(ps) != 1 || ps[0] != p {
-			t.Fatalf("Resolve(%q) = %v, %v; want the paragraph itself", p.Label, ps, err)
-		}
 	}
-	for _, s := range d.Sections {
-		if s.Key == "" || strings.HasSuffix(s.Key, ":") {
-			continue
-		}
-		ps, err := d.Resolve(s.Key)
-		switch {
-		case err != nil && !errors.Is(err, ErrEmptySection):
-			t.Fatalf("section key %q does not resolve: %v", s.Key, err)
-		case err == nil && len(ps) == 0:
-			t.Fatalf("section key %q resolves to nothing without an error", s.Key)
-		}
-	}
+	checkResolvable(t, d)
 	for _, ref := range []string{"1", "4(d)", "¶1", "preamble 1", "1.1", "article 1", "第一条", "appendix"} {
 		if ps, err := d.Resolve(ref); err == nil && len(ps) == 0 {
 			t.Fatalf("Resolve(%q) returned nothing without an error", ref)

@@ -59,6 +59,26 @@ func buildFile(tb testing.TB, path string) *Index {
 	return buildOf(tb, doc, GlossaryLexicon{glossary.Default()})
 }
 
+// answerAlike checks that the re-ranking index finds a dev question's gold
+// in its top five, and judges it, as the exhaustive one does.
+func answerAlike(t *testing.T, exhaustive, rerank *Index) {
+	t.Helper()
+	ctx := context.Background()
+	for _, c := range readCases(t, "testdata/dev.jsonl") {
+		a, err := exhaustive.Search(ctx, c.Question, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := rerank.Search(ctx, c.Question, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ra, rb := firstGold(labels(a.Hits), c.Gold), firstGold(labels(b.Hits), c.Gold); (ra > 0) != (rb > 0) || a.Outcome != b.Outcome {
+			t.Errorf("%s: exhaustive %v %v, re-ranked %v %v", c.ID, labels(a.Hits), a.Outcome, labels(b.Hits), b.Outcome)
+		}
+	}
+}
+
 func labels(hits []Hit) []string {
 	out := make([]string, len(hits))
 	for i, h := range hits {
@@ -414,19 +434,7 @@ func TestRerankLosesNothingOnDev(t *testing.T) {
 	if rerank.vecs.rows != nil || rerank.texts != nil {
 		t.Fatal("the forced re-ranking index holds float32 vectors or folded texts")
 	}
-	for _, c := range readCases(t, "testdata/dev.jsonl") {
-		a, err := exhaustive.Search(ctx, c.Question, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := rerank.Search(ctx, c.Question, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ra, rb := firstGold(labels(a.Hits), c.Gold), firstGold(labels(b.Hits), c.Gold); (ra > 0) != (rb > 0) || a.Outcome != b.Outcome {
-			t.Errorf("%s: exhaustive %v %v, re-ranked %v %v", c.ID, labels(a.Hits), a.Outcome, labels(b.Hits), b.Outcome)
-		}
-	}
+	answerAlike(t, exhaustive, rerank)
 }
 
 func readCases(t *testing.T, path string) []Case {
@@ -584,17 +592,5 @@ func TestRerankWithModelVectors(t *testing.T) {
 	if rerank.vecs.idx != nil || len(rerank.vecs.val) != len(doc.Paragraphs)*model.Dim() {
 		t.Fatal("model vectors are not quantised densely")
 	}
-	for _, c := range readCases(t, "testdata/dev.jsonl") {
-		a, err := exhaustive.Search(ctx, c.Question, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := rerank.Search(ctx, c.Question, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ra, rb := firstGold(labels(a.Hits), c.Gold), firstGold(labels(b.Hits), c.Gold); (ra > 0) != (rb > 0) || a.Outcome != b.Outcome {
-			t.Errorf("%s: exhaustive %v %v, re-ranked %v %v", c.ID, labels(a.Hits), a.Outcome, labels(b.Hits), b.Outcome)
-		}
-	}
+	answerAlike(t, exhaustive, rerank)
 }
