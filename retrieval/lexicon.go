@@ -51,9 +51,11 @@ func (l GlossaryLexicon) Senses(zh string) []embeddings.Sense {
 // inverse gives a character only the English words no compound renders
 // better, 发 "hair" and never "to send out".
 func (l GlossaryLexicon) StemmedSenses(zh string) []embeddings.StemmedSense {
-	gs := l.Glossary.StemmedGlosses(zh)
+	var gs []glossary.StemmedGloss
 	if utf8.RuneCountInString(zh) == 1 {
 		gs = l.Glossary.CharacterGlosses(zh)
+	} else {
+		gs = l.Glossary.StemmedGlosses(zh)
 	}
 	out := make([]embeddings.StemmedSense, len(gs))
 	for i, g := range gs {

@@ -17,7 +17,7 @@ import (
 	"log"
 	"os"
 	"slices"
-	"unicode"
+	"strings"
 
 	"github.com/citebot/citebot/analysis"
 )
@@ -64,20 +64,11 @@ func chinese(list []string) []string {
 	var out []string
 	for _, w := range list {
 		f := analysis.Fold(w)
-		if f == "" || !allHan(f) {
+		if f == "" || strings.ContainsFunc(f, func(r rune) bool { return !analysis.IsHan(r) }) {
 			continue
 		}
 		out = append(out, f)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func allHan(s string) bool {
-	for _, r := range s {
-		if !unicode.Is(unicode.Han, r) {
-			return false
-		}
-	}
-	return true
 }
